@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages EphemeralML needs to build and test. Idempotent:
+# when every package is already installed it does nothing (no network).
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build clang libclang-rt-14-dev
+  libssl-dev nlohmann-json3-dev libutf8proc-dev libopenblas-dev
+  libgtest-dev libgmock-dev libbenchmark-dev python3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install_deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install_deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
