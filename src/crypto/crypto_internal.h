@@ -1,0 +1,33 @@
+// Internal helpers shared by src/crypto implementation files only (never
+// included from outside src/crypto): RAII owners for OpenSSL handles and the
+// conversion of OpenSSL's error queue into a Status.
+#ifndef EML_CRYPTO_CRYPTO_INTERNAL_H_
+#define EML_CRYPTO_CRYPTO_INTERNAL_H_
+
+#include <memory>
+#include <string_view>
+
+#include <openssl/evp.h>
+
+#include "core/status.h"
+
+namespace eml::crypto::internal {
+
+struct EvpPkeyDeleter { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
+struct EvpPkeyCtxDeleter { void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); } };
+struct EvpMdCtxDeleter { void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); } };
+struct EvpCipherCtxDeleter { void operator()(EVP_CIPHER_CTX* p) const { EVP_CIPHER_CTX_free(p); } };
+
+using UniqueEvpPkey = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
+using UniqueEvpPkeyCtx = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyCtxDeleter>;
+using UniqueEvpMdCtx = std::unique_ptr<EVP_MD_CTX, EvpMdCtxDeleter>;
+using UniqueEvpCipherCtx = std::unique_ptr<EVP_CIPHER_CTX, EvpCipherCtxDeleter>;
+
+// Clears OpenSSL's thread-local error queue and returns `code` with
+// "<what>" as the message. OpenSSL's own error strings are not forwarded: they
+// can be long and are not part of our stable error surface.
+Status OpenSslError(StatusCode code, std::string_view what);
+
+}  // namespace eml::crypto::internal
+
+#endif  // EML_CRYPTO_CRYPTO_INTERNAL_H_
