@@ -1,0 +1,67 @@
+// Ed25519 signatures (RFC 8032, pure Ed25519: no prehash, no context).
+//
+// Verification policy (pinned by the C2SP CCTV edge-case vectors in
+// ed25519_test.cc; see docs/crypto.md "Signatures and PKI"):
+//   * sizes: public key 32 bytes, signature 64 bytes, else InvalidArgument.
+//   * S must be canonical (S < L); S >= L is rejected (OpenSSL 3 checks it).
+//   * A (public key) must be a canonical encoding (y < p) that decodes to a
+//     curve point; non-canonical A is rejected by an explicit pre-check here,
+//     because OpenSSL 3 reduces y mod p and would accept it.
+//   * A must not be of small order (order 1, 2, 4 or 8): such keys verify
+//     signatures on any message for some R, so they are rejected by an
+//     explicit pre-check (OpenSSL 3 would accept them).
+//   * R is compared as bytes against the encoding of [S]B - [k]A, so a
+//     non-canonical R encoding never verifies; small-order R with a
+//     well-formed A is accepted if the equation holds (as OpenSSL does).
+//   * The equation is cofactorless ([S]B = R + [k]A, OpenSSL 3 behaviour).
+//     Mixed-order A (a torsion component) is accepted when the cofactorless
+//     equation holds; signatures that only satisfy the cofactored equation
+//     are rejected.
+// Any rejection of a well-sized input is VerificationFailed.
+//
+// Thread-safety: Ed25519PrivateKey is an immutable value once built; const
+// methods may be called concurrently.
+#ifndef EML_CRYPTO_ED25519_H_
+#define EML_CRYPTO_ED25519_H_
+
+#include <cstddef>
+
+#include "core/bytes.h"
+#include "core/secret.h"
+#include "core/status.h"
+
+namespace eml::crypto {
+
+inline constexpr size_t kEd25519PublicKeySize = 32;
+inline constexpr size_t kEd25519SeedSize = 32;
+inline constexpr size_t kEd25519SignatureSize = 64;
+
+class Ed25519PrivateKey {
+ public:
+  static StatusOr<Ed25519PrivateKey> Generate();
+  // InvalidArgument unless `seed32` is exactly 32 bytes.
+  static StatusOr<Ed25519PrivateKey> FromSeed(ByteSpan seed32);
+
+  Ed25519PrivateKey(Ed25519PrivateKey&&) noexcept = default;
+  Ed25519PrivateKey& operator=(Ed25519PrivateKey&&) noexcept = default;
+  Ed25519PrivateKey(const Ed25519PrivateKey&) = delete;
+  Ed25519PrivateKey& operator=(const Ed25519PrivateKey&) = delete;
+
+  Bytes PublicKey() const { return public_key_; }  // 32 bytes
+  // 64-byte pure Ed25519 signature (deterministic).
+  StatusOr<Bytes> Sign(ByteSpan message) const;
+
+ private:
+  Ed25519PrivateKey(SecretBytes seed, Bytes public_key)
+      : seed_(std::move(seed)), public_key_(std::move(public_key)) {}
+
+  SecretBytes seed_;
+  Bytes public_key_;
+};
+
+// OK, or VerificationFailed (policy above) / InvalidArgument (wrong sizes).
+Status Ed25519Verify(ByteSpan public_key, ByteSpan message, ByteSpan signature);
+
+}  // namespace eml::crypto
+
+#endif  // EML_CRYPTO_ED25519_H_
