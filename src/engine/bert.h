@@ -1,0 +1,83 @@
+// SentenceEmbedder: a BERT encoder (sentence-transformers layout) that turns
+// texts or token ids into pooled, optionally L2-normalised embeddings.
+//
+// Model directory: config.json, model.safetensors (F32, F16 or BF16; HF tensor
+// names with or without a "bert." prefix), vocab.txt, and optionally the
+// sentence-transformers files modules.json, 1_Pooling/config.json and
+// sentence_bert_config.json. See docs/engine.md.
+//
+// Two kernel paths compute the same function: kReference (plain loops, one
+// thread; the specification) and kFast (BLAS GEMMs + fused kernels + a thread
+// pool). Tests compare them.
+//
+// Thread-safety: a SentenceEmbedder is immutable after Load. Embed and
+// EmbedTokenIds may be called concurrently from any number of threads; each
+// call allocates its own scratch, and concurrent fast-path calls take turns on
+// the shared thread pool (one forward pass at a time uses the cores).
+// Lifetime: F32 weights are used in place from the mmapped safetensors file,
+// which the embedder owns.
+#ifndef EML_ENGINE_BERT_H_
+#define EML_ENGINE_BERT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "engine/bert_config.h"
+
+namespace eml::engine {
+
+enum class KernelPath { kFast, kReference };
+
+struct EngineOptions {
+  int num_threads = 0;  // 0 = hardware concurrency
+  KernelPath path = KernelPath::kFast;
+  // Upper bound on the tokens of one Embed / EmbedTokenIds call (sum of the
+  // sequence lengths); bounds the per-call scratch.
+  size_t max_batch_tokens = 1 << 16;
+};
+
+struct Embedding {
+  std::vector<float> values;  // f32 [hidden_size]
+  size_t num_tokens = 0;      // tokens fed to the model, incl. [CLS]/[SEP]
+  bool truncated = false;     // the text was longer than max_length tokens
+};
+
+class SentenceEmbedderImpl;
+
+class SentenceEmbedder {
+ public:
+  static StatusOr<std::unique_ptr<SentenceEmbedder>> Load(
+      const std::string& model_dir, const EngineOptions& options = {});
+  ~SentenceEmbedder();
+
+  SentenceEmbedder(const SentenceEmbedder&) = delete;
+  SentenceEmbedder& operator=(const SentenceEmbedder&) = delete;
+
+  // Tokenizes each text (max_length = min(max_seq_length from
+  // sentence_bert_config.json, max_position_embeddings)) and runs the forward
+  // pass on options.path.
+  StatusOr<std::vector<Embedding>> Embed(std::span<const std::string> texts) const;
+
+  // Pooled (and normalised, per PoolingConfig) embeddings of token-id
+  // sequences. Each sequence must have 1..max_position_embeddings ids, each
+  // in [0, vocab_size).
+  StatusOr<std::vector<std::vector<float>>> EmbedTokenIds(
+      std::span<const std::vector<int32_t>> batch, KernelPath path) const;
+
+  const BertConfig& config() const;
+  const PoolingConfig& pooling() const;
+  size_t max_length() const;  // the tokenizer's max_length used by Embed
+
+ private:
+  explicit SentenceEmbedder(std::unique_ptr<SentenceEmbedderImpl> impl);
+  std::unique_ptr<SentenceEmbedderImpl> impl_;
+};
+
+}  // namespace eml::engine
+
+#endif  // EML_ENGINE_BERT_H_
