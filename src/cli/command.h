@@ -1,0 +1,32 @@
+// The `eml` command-line tool: how command groups plug into main.
+//
+// Each command group (model, embed; crypto and receipt later) lives in its
+// own file and exposes one Add*Commands function. It registers its CLI11
+// subcommands on the app and, when one of them is selected, stores the work
+// to do in `*action`; main runs that action after parsing and turns a
+// non-OK Status into a message on stderr and exit code 1. CLI11 exceptions
+// never leave main.
+//
+// Thread-safety: single-threaded setup; actions run once.
+#ifndef EML_CLI_COMMAND_H_
+#define EML_CLI_COMMAND_H_
+
+#include <functional>
+#include <string>
+
+#include "core/status.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace eml::cli {
+
+using CommandAction = std::function<Status()>;
+
+void AddModelCommands(CLI::App& app, CommandAction* action);
+void AddEmbedCommands(CLI::App& app, CommandAction* action);
+
+}  // namespace eml::cli
+
+#endif  // EML_CLI_COMMAND_H_

@@ -1,0 +1,36 @@
+// eml: the EphemeralML command-line tool. See command.h for the structure.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"eml: EphemeralML command-line tool (models, embeddings)"};
+  app.name("eml");
+  app.require_subcommand(1);
+  eml::cli::CommandAction action;
+  try {
+    eml::cli::AddModelCommands(app, &action);
+    eml::cli::AddEmbedCommands(app, &action);
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);  // prints help (exit 0) or the usage error (non-zero)
+  }
+  if (!action) {
+    std::fprintf(stderr, "eml: no command given; see eml --help\n");
+    return 2;
+  }
+  try {
+    const eml::Status status = action();
+    if (!status.ok()) {
+      std::fprintf(stderr, "eml: error: %s\n", status.ToString().c_str());
+      return 1;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "eml: internal error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
