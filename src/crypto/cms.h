@@ -11,6 +11,12 @@
 // Unsupported rather than silently switching hash. The whole input is bounded
 // by kMaxCmsEnvelopeSize and nesting of constructed strings is bounded.
 //
+// FIXME: AES-256-CBC gives no integrity. A modified IV or content block can
+// decrypt (with valid padding) to different bytes; authenticity of the data
+// key rests on the TLS channel to KMS, not on this envelope. Callers must
+// treat the plaintext as a key to be checked by its later use (e.g. an AEAD
+// tag), never as authenticated content.
+//
 // Thread-safety: pure functions.
 #ifndef EML_CRYPTO_CMS_H_
 #define EML_CRYPTO_CMS_H_
