@@ -15,12 +15,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
+#include "engine/text_normalize.h"
 
 namespace eml::engine {
 
@@ -33,13 +35,6 @@ struct TokenizerEncoding {
 struct TokenizerLimits {
   size_t max_input_bytes = 1 << 20;
   size_t max_chars_per_word = 100;  // longer words become [UNK]
-};
-
-struct NormalizerOptions {
-  bool clean_text = true;
-  bool handle_chinese_chars = true;
-  bool lowercase = true;
-  bool strip_accents = true;  // HF: strip_accents null means "follow lowercase"
 };
 
 class WordPieceTokenizer {
@@ -74,7 +69,15 @@ class WordPieceTokenizer {
   // Appends the WordPiece ids of one pre-tokenized word.
   void EncodeWord(std::string_view word, std::vector<int32_t>* out) const;
 
-  std::unordered_map<std::string, int32_t> vocab_;
+  // Heterogeneous lookup, so candidate pieces are looked up without copies.
+  struct VocabHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  // Fills vocab_ from tokens in id order; rejects duplicates.
+  Status SetVocab(std::vector<std::string> tokens);
+
+  std::unordered_map<std::string, int32_t, VocabHash, std::equal_to<>> vocab_;
   std::string continuing_prefix_ = "##";
   std::string unk_token_ = "[UNK]";
   std::string cls_token_ = "[CLS]";

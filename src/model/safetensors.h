@@ -74,6 +74,8 @@ class SafetensorsFile {
 
  private:
   SafetensorsFile() = default;
+  static StatusOr<std::unique_ptr<SafetensorsFile>> Parse(
+      ByteSpan data, const SafetensorsLimits& limits);
 
   MappedFile mapping_;  // empty for FromBuffer
   ByteSpan file_bytes_;
