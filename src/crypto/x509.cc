@@ -1,0 +1,168 @@
+// X.509 parsing and chain verification over OpenSSL 3's X509_verify_cert,
+// configured for a caller-supplied time, strict RFC 5280 checks and an
+// allowlist of signature algorithms.
+#include "crypto/x509.h"
+
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "crypto/crypto_internal.h"
+
+namespace eml::crypto {
+namespace {
+
+using internal::OpenSslError;
+
+struct X509Deleter { void operator()(X509* p) const { X509_free(p); } };
+struct StoreDeleter { void operator()(X509_STORE* p) const { X509_STORE_free(p); } };
+struct StoreCtxDeleter { void operator()(X509_STORE_CTX* p) const { X509_STORE_CTX_free(p); } };
+struct StackDeleter { void operator()(STACK_OF(X509)* p) const { sk_X509_free(p); } };  // not owning
+using UniqueX509 = std::unique_ptr<X509, X509Deleter>;
+
+StatusOr<UniqueX509> ParseDer(ByteSpan der) {
+  if (der.size() > kMaxCertificateSize) return LimitExceededError("x509: certificate over 16 KiB");
+  const unsigned char* p = der.data();
+  UniqueX509 cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert || p != der.data() + der.size()) {
+    return OpenSslError(StatusCode::kInvalidArgument, "x509: malformed certificate DER");
+  }
+  unsigned char* again = nullptr;
+  int len = i2d_X509(cert.get(), &again);
+  const bool same = len > 0 && static_cast<size_t>(len) == der.size() &&
+                    std::memcmp(again, der.data(), der.size()) == 0;
+  OPENSSL_free(again);
+  if (!same) return InvalidArgumentError("x509: certificate is not DER");
+  return cert;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+// days_from_civil algorithm).
+int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+StatusOr<int64_t> ToUnixSeconds(const ASN1_TIME* t) {
+  struct tm tm = {};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
+    return OpenSslError(StatusCode::kInvalidArgument, "x509: bad validity time");
+  }
+  return DaysFromCivil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) * 86400 +
+         tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+}
+
+StatusOr<Bytes> SpkiDer(X509* cert) {
+  unsigned char* der = nullptr;
+  int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+  if (len <= 0) return OpenSslError(StatusCode::kInternal, "x509: cannot encode SPKI");
+  Bytes out(der, der + len);
+  OPENSSL_free(der);
+  return out;
+}
+
+bool AllowedSignatureAlgorithm(int nid) {
+  switch (nid) {
+    case NID_ecdsa_with_SHA256:
+    case NID_ecdsa_with_SHA384:
+    case NID_ecdsa_with_SHA512:
+    case NID_sha256WithRSAEncryption:
+    case NID_sha384WithRSAEncryption:
+    case NID_sha512WithRSAEncryption:
+    case NID_ED25519:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Verifier configuration: caller's time, strict mode, >= 112-bit security
+// (auth level 2: RSA >= 2048, no SHA-1), bounded depth.
+void ConfigureParams(X509_STORE_CTX* ctx, int64_t unix_time_seconds) {
+  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx);
+  X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(unix_time_seconds));
+  X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT);
+  X509_VERIFY_PARAM_set_auth_level(param, 2);
+  X509_VERIFY_PARAM_set_depth(param, static_cast<int>(kMaxChainLength));
+}
+
+}  // namespace
+
+StatusOr<CertificateInfo> ParseCertificate(ByteSpan der) {
+  ASSIGN_OR_RETURN(UniqueX509 cert, ParseDer(der));
+  CertificateInfo info;
+  ASSIGN_OR_RETURN(info.spki_der, SpkiDer(cert.get()));
+  ASSIGN_OR_RETURN(info.not_before, ToUnixSeconds(X509_get0_notBefore(cert.get())));
+  ASSIGN_OR_RETURN(info.not_after, ToUnixSeconds(X509_get0_notAfter(cert.get())));
+  info.is_ca = (X509_get_extension_flags(cert.get()) & EXFLAG_CA) != 0;
+  info.self_signed = X509_self_signed(cert.get(), /*verify_signature=*/1) == 1;
+  ERR_clear_error();
+  return info;
+}
+
+StatusOr<VerifiedChain> VerifyCertificateChain(ByteSpan leaf_der,
+                                               std::span<const Bytes> intermediates_der,
+                                               std::span<const Bytes> trusted_roots_der,
+                                               int64_t unix_time_seconds) {
+  if (intermediates_der.size() + 1 > kMaxChainLength || trusted_roots_der.size() > kMaxChainLength) {
+    return LimitExceededError("x509: too many certificates");
+  }
+  if (trusted_roots_der.empty()) return InvalidArgumentError("x509: no trusted roots");
+  ASSIGN_OR_RETURN(UniqueX509 leaf, ParseDer(leaf_der));
+  std::vector<UniqueX509> owned;
+  std::unique_ptr<STACK_OF(X509), StackDeleter> untrusted(sk_X509_new_null());
+  std::unique_ptr<X509_STORE, StoreDeleter> store(X509_STORE_new());
+  std::unique_ptr<X509_STORE_CTX, StoreCtxDeleter> ctx(X509_STORE_CTX_new());
+  if (!untrusted || !store || !ctx) return OpenSslError(StatusCode::kInternal, "x509: alloc failed");
+  for (const Bytes& der : intermediates_der) {
+    ASSIGN_OR_RETURN(UniqueX509 cert, ParseDer(der));
+    if (sk_X509_push(untrusted.get(), cert.get()) <= 0) {
+      return OpenSslError(StatusCode::kInternal, "x509: stack push failed");
+    }
+    owned.push_back(std::move(cert));
+  }
+  for (const Bytes& der : trusted_roots_der) {
+    ASSIGN_OR_RETURN(UniqueX509 cert, ParseDer(der));
+    if (X509_STORE_add_cert(store.get(), cert.get()) != 1) {  // takes its own reference
+      return OpenSslError(StatusCode::kInvalidArgument, "x509: cannot add trusted root");
+    }
+  }
+  if (X509_STORE_CTX_init(ctx.get(), store.get(), leaf.get(), untrusted.get()) != 1) {
+    return OpenSslError(StatusCode::kInternal, "x509: verify init failed");
+  }
+  ConfigureParams(ctx.get(), unix_time_seconds);
+  if (X509_verify_cert(ctx.get()) != 1) {
+    const int err = X509_STORE_CTX_get_error(ctx.get());
+    return OpenSslError(StatusCode::kVerificationFailed,
+                        std::string("x509: chain did not verify: ") +
+                            X509_verify_cert_error_string(err));
+  }
+  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
+  const int n = sk_X509_num(chain);
+  // Signatures made by an issuer (all but the trust anchor's self-signature).
+  for (int i = 0; i + 1 < n; ++i) {
+    if (!AllowedSignatureAlgorithm(X509_get_signature_nid(sk_X509_value(chain, i)))) {
+      return VerificationFailedError("x509: signature algorithm not allowed");
+    }
+  }
+  VerifiedChain out;
+  ASSIGN_OR_RETURN(out.leaf_spki_der, SpkiDer(leaf.get()));
+  ASSIGN_OR_RETURN(out.leaf_not_before, ToUnixSeconds(X509_get0_notBefore(leaf.get())));
+  ASSIGN_OR_RETURN(out.leaf_not_after, ToUnixSeconds(X509_get0_notAfter(leaf.get())));
+  out.chain_length = static_cast<size_t>(n);
+  return out;
+}
+
+}  // namespace eml::crypto
