@@ -234,7 +234,12 @@ Status CopyTokenizer(const fs::path& from, const fs::path& to, int vocab_size) {
   for (const char* name : {"vocab.txt", "tokenizer.json", "tokenizer_config.json",
                            "special_tokens_map.json"}) {
     if (!fs::exists(from / name, ec)) continue;
-    fs::copy_file(from / name, to / name, fs::copy_options::overwrite_existing, ec);
+    // Source files may be read-only (shared fixtures): replace, then make
+    // the copy writable so a later run can replace it again.
+    fs::remove(to / name, ec);
+    fs::copy_file(from / name, to / name, ec);
+    if (!ec) fs::permissions(to / name, fs::perms::owner_read | fs::perms::owner_write,
+                             fs::perm_options::add, ec);
     if (ec) return IoError(std::string("synth: cannot copy ") + name + ": " + ec.message());
   }
   return OkStatus();

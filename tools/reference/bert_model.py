@@ -12,7 +12,10 @@ every step is written out with torch ops:
   embedding = L2-normalise(mean of x over the non-padding tokens)
 
 LN is (x - mean) / sqrt(var + eps) * gamma + beta with the biased variance.
-The module also serves as the ONNX export source for bench/.
+The module also serves as the ONNX export source for bench/. With
+fused=True it computes the same function with PyTorch's fused library ops
+(F.linear, F.layer_norm, F.gelu), as Hugging Face's BertModel does; the
+benchmarks use that form so PyTorch and ONNX Runtime are not handicapped.
 """
 import json
 import math
@@ -23,8 +26,9 @@ PREFIX = "bert."
 
 
 class BertEmbedder(torch.nn.Module):
-    def __init__(self, config, tensors, dtype=torch.float32):
+    def __init__(self, config, tensors, dtype=torch.float32, fused=False):
         super().__init__()
+        self.fused = fused
         self.hidden = config["hidden_size"]
         self.heads = config["num_attention_heads"]
         self.layers = config["num_hidden_layers"]
@@ -41,12 +45,18 @@ class BertEmbedder(torch.nn.Module):
         return getattr(self, name.replace(".", "__"))
 
     def layer_norm(self, x, prefix):
+        if self.fused:
+            return torch.nn.functional.layer_norm(
+                x, (self.hidden,), self.w(prefix + ".weight"), self.w(prefix + ".bias"), self.eps)
         mean = x.mean(dim=-1, keepdim=True)
         var = ((x - mean) ** 2).mean(dim=-1, keepdim=True)
         return (x - mean) / torch.sqrt(var + self.eps) * self.w(prefix + ".weight") + \
             self.w(prefix + ".bias")
 
     def linear(self, x, prefix):
+        if self.fused:
+            return torch.nn.functional.linear(x, self.w(prefix + ".weight"),
+                                              self.w(prefix + ".bias"))
         return torch.matmul(x, self.w(prefix + ".weight").t()) + self.w(prefix + ".bias")
 
     def attention(self, x, key_bias, prefix):
@@ -79,7 +89,10 @@ class BertEmbedder(torch.nn.Module):
             x = self.layer_norm(x + self.attention(x, key_bias, p + ".attention"),
                                 p + ".attention.output.LayerNorm")
             inner = self.linear(x, p + ".intermediate.dense")
-            inner = 0.5 * inner * (1.0 + torch.erf(inner / math.sqrt(2.0)))
+            if self.fused:
+                inner = torch.nn.functional.gelu(inner)  # erf form (approximate='none')
+            else:
+                inner = 0.5 * inner * (1.0 + torch.erf(inner / math.sqrt(2.0)))
             x = self.layer_norm(x + self.linear(inner, p + ".output.dense"),
                                 p + ".output.LayerNorm")
         m = mask.unsqueeze(-1)
