@@ -1,0 +1,208 @@
+// Sign1 round trips for every algorithm, tagged and untagged, and the
+// hostile-input rules: bit flips, truncation, algorithm confusion, crit,
+// header buckets, structure and size.
+#include "cose/sign1.h"
+
+#include <gtest/gtest.h>
+
+#include "cbor/decode.h"
+#include "cbor/encode.h"
+#include "core/encoding.h"
+#include "tests/testing.h"
+
+namespace eml::cose {
+namespace {
+
+using cbor::Value;
+
+const Bytes kPayload = ToBytes("receipt payload");
+const Bytes kAad = ToBytes("external aad");
+
+crypto::Ed25519PrivateKey EdKey() {
+  StatusOr<crypto::Ed25519PrivateKey> k = crypto::Ed25519PrivateKey::FromSeed(Bytes(32, 7));
+  EXPECT_TRUE(k.ok());
+  return std::move(k).value();
+}
+
+crypto::EcdsaPrivateKey EcKey(crypto::EcCurve curve) {
+  StatusOr<crypto::EcdsaPrivateKey> k = crypto::EcdsaPrivateKey::Generate(curve);
+  EXPECT_TRUE(k.ok());
+  return std::move(k).value();
+}
+
+Sign1BuildParams Params(bool tagged) {
+  Sign1BuildParams p{.payload = kPayload, .external_aad = kAad, .tagged = tagged};
+  p.unprotected_headers.emplace_back(Value::Int(kLabelKid), Value::ByteString(ToBytes("k1")));
+  return p;
+}
+
+template <typename PublicKey>
+void ExpectRoundTrip(const Bytes& msg_bytes, const PublicKey& pub, Algorithm alg, bool tagged) {
+  StatusOr<Sign1Message> msg = ParseSign1(msg_bytes);
+  ASSERT_TRUE(msg.ok()) << msg.status().ToString();
+  EXPECT_EQ(msg->tagged, tagged);
+  EXPECT_EQ(msg->algorithm, alg);
+  EXPECT_EQ(msg->payload, kPayload);
+  EXPECT_EQ(msg->signature.size(), SignatureSize(alg));
+  EXPECT_TRUE(VerifySign1(*msg, pub, {.external_aad = kAad}).ok());
+  EXPECT_EQ(VerifySign1(*msg, pub, {.external_aad = ToBytes("other")}).code(),
+            StatusCode::kVerificationFailed);
+  EXPECT_FALSE(VerifySign1(*msg, pub).ok());  // AAD missing
+}
+
+TEST(Sign1, RoundTripEveryAlgorithm) {
+  crypto::Ed25519PrivateKey ed = EdKey();
+  crypto::EcdsaPrivateKey p256 = EcKey(crypto::EcCurve::kP256);
+  crypto::EcdsaPrivateKey p384 = EcKey(crypto::EcCurve::kP384);
+  for (bool tagged : {true, false}) {
+    SCOPED_TRACE(tagged);
+    StatusOr<Bytes> m = BuildSign1(ed, Params(tagged));
+    ASSERT_TRUE(m.ok());
+    EXPECT_EQ((*m)[0] == 0xd2, tagged);
+    ExpectRoundTrip(*m, ByteSpan(ed.PublicKey()), Algorithm::kEdDSA, tagged);
+    m = BuildSign1(p256, Params(tagged));
+    ASSERT_TRUE(m.ok());
+    ExpectRoundTrip(*m, p256.PublicKey(), Algorithm::kES256, tagged);
+    m = BuildSign1(p384, Params(tagged));
+    ASSERT_TRUE(m.ok());
+    ExpectRoundTrip(*m, p384.PublicKey(), Algorithm::kES384, tagged);
+  }
+}
+
+TEST(Sign1, NoAlgorithmConfusion) {
+  crypto::Ed25519PrivateKey ed = EdKey();
+  crypto::EcdsaPrivateKey p256 = EcKey(crypto::EcCurve::kP256);
+  crypto::EcdsaPrivateKey p384 = EcKey(crypto::EcCurve::kP384);
+  StatusOr<Sign1Message> es256 = ParseSign1(*BuildSign1(p256, Params(true)));
+  StatusOr<Sign1Message> eddsa = ParseSign1(*BuildSign1(ed, Params(true)));
+  ASSERT_TRUE(es256.ok() && eddsa.ok());
+  Sign1VerifyOptions opts{.external_aad = kAad};
+  EXPECT_EQ(VerifySign1(*es256, p384.PublicKey(), opts).code(), StatusCode::kVerificationFailed);
+  EXPECT_EQ(VerifySign1(*es256, ByteSpan(ed.PublicKey()), opts).code(),
+            StatusCode::kVerificationFailed);
+  EXPECT_EQ(VerifySign1(*eddsa, p256.PublicKey(), opts).code(), StatusCode::kVerificationFailed);
+  // Same curve, different key.
+  EXPECT_FALSE(VerifySign1(*es256, EcKey(crypto::EcCurve::kP256).PublicKey(), opts).ok());
+}
+
+TEST(Sign1, EveryBitFlipIsRejected) {
+  crypto::Ed25519PrivateKey ed = EdKey();
+  crypto::EcdsaPrivateKey p256 = EcKey(crypto::EcCurve::kP256);
+  Bytes pub = ed.PublicKey();
+  StatusOr<Bytes> good_ed = BuildSign1(ed, Params(true));
+  StatusOr<Bytes> good_ec = BuildSign1(p256, Params(false));
+  ASSERT_TRUE(good_ed.ok() && good_ec.ok());
+  int flips = 0;
+  for (int which = 0; which < 2; ++which) {
+    const Bytes& good = which == 0 ? *good_ed : *good_ec;
+    for (size_t bit = 0; bit < good.size() * 8; ++bit) {
+      Bytes bad = good;
+      bad[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+      StatusOr<Sign1Message> msg = ParseSign1(bad);
+      if (!msg.ok()) continue;
+      Status s = which == 0 ? VerifySign1(*msg, pub, {.external_aad = kAad})
+                            : VerifySign1(*msg, p256.PublicKey(), {.external_aad = kAad});
+      EXPECT_FALSE(s.ok()) << "bit " << bit << " of message " << which;
+      ++flips;
+    }
+  }
+  EXPECT_GT(flips, 500);  // most flips parse and must then fail to verify
+}
+
+TEST(Sign1, TruncationAtEveryLengthFailsToParse) {
+  crypto::Ed25519PrivateKey ed = EdKey();
+  StatusOr<Bytes> good = BuildSign1(ed, Params(true));
+  ASSERT_TRUE(good.ok());
+  for (size_t len = 0; len < good->size(); ++len) {
+    EXPECT_FALSE(ParseSign1(ByteSpan(good->data(), len)).ok()) << len;
+  }
+}
+
+TEST(Sign1, DetachedPayload) {
+  crypto::Ed25519PrivateKey ed = EdKey();
+  Sign1BuildParams p = Params(true);
+  p.detached = true;
+  StatusOr<Sign1Message> msg = ParseSign1(*BuildSign1(ed, p));
+  ASSERT_TRUE(msg.ok());
+  EXPECT_FALSE(msg->payload.has_value());
+  Bytes pub = ed.PublicKey();
+  EXPECT_TRUE(VerifySign1(*msg, pub, {.external_aad = kAad, .detached_payload = kPayload}).ok());
+  EXPECT_FALSE(VerifySign1(*msg, pub, {.external_aad = kAad}).ok());
+  EXPECT_FALSE(
+      VerifySign1(*msg, pub, {.external_aad = kAad, .detached_payload = ToBytes("x")}).ok());
+}
+
+// Encodes [protected, unprotected, payload, signature] with the given parts.
+Bytes Message(const Value& protected_map, const Value& unprotected, size_t sig_size,
+              uint64_t tag = kSign1Tag) {
+  Bytes prot = protected_map.map().empty() ? Bytes{} : *cbor::Encode(protected_map);
+  Value arr = Value::FromArray({Value::ByteString(prot), unprotected,
+                                Value::ByteString(ToBytes("p")),
+                                Value::ByteString(Bytes(sig_size, 0))});
+  return *cbor::Encode(Value::Tagged(tag, arr));
+}
+
+Value Map(cbor::MapEntries e) { return Value::FromMap(std::move(e)); }
+Value AlgEdDsa() { return Value::Int(static_cast<int64_t>(Algorithm::kEdDSA)); }
+
+TEST(Sign1, StructureAndHeaderRules) {
+  Value no_headers = Map({});
+  Value prot = Map({{Value::Int(kLabelAlg), AlgEdDsa()}});
+  EXPECT_TRUE(ParseSign1(Message(prot, no_headers, 64)).ok());
+  EXPECT_FALSE(ParseSign1(Message(prot, no_headers, 63)).ok());
+  EXPECT_FALSE(ParseSign1(Message(prot, no_headers, 96)).ok());
+  EXPECT_FALSE(ParseSign1(Message(prot, no_headers, 64, 98)).ok());   // COSE_Sign tag
+  EXPECT_FALSE(ParseSign1(Message(no_headers, no_headers, 64)).ok());  // no alg at all
+  // alg only unprotected, or in both buckets.
+  Value alg_unprot = Map({{Value::Int(kLabelAlg), AlgEdDsa()}});
+  EXPECT_FALSE(ParseSign1(Message(no_headers, alg_unprot, 64)).ok());
+  EXPECT_FALSE(ParseSign1(Message(prot, alg_unprot, 64)).ok());
+  // crit: understood labels pass; unknown, absent, empty or unprotected fail.
+  Value kid = Value::ByteString(ToBytes("k"));
+  auto with_crit = [&](Value crit, bool add_99) {
+    cbor::MapEntries e = {{Value::Int(kLabelAlg), AlgEdDsa()}, {Value::Int(kLabelKid), kid},
+                          {Value::Int(kLabelCrit), std::move(crit)}};
+    if (add_99) e.emplace_back(Value::Int(99), Value::Int(1));
+    return Map(std::move(e));
+  };
+  EXPECT_TRUE(ParseSign1(Message(with_crit(Value::FromArray({Value::Int(4)}), false),
+                                 no_headers, 64)).ok());
+  EXPECT_EQ(ParseSign1(Message(with_crit(Value::FromArray({Value::Int(99)}), true),
+                               no_headers, 64)).status().code(), StatusCode::kUnsupported);
+  EXPECT_FALSE(ParseSign1(Message(with_crit(Value::FromArray({Value::Int(3)}), false),
+                                  no_headers, 64)).ok());
+  EXPECT_FALSE(ParseSign1(Message(with_crit(Value::FromArray({}), false), no_headers, 64)).ok());
+  EXPECT_FALSE(ParseSign1(Message(prot, Map({{Value::Int(kLabelCrit),
+                                              Value::FromArray({Value::Int(4)})}}), 64)).ok());
+  // Element count, kinds, nested tags.
+  EXPECT_FALSE(ParseSign1(testing::Hex("d283404040")).ok());
+  EXPECT_FALSE(ParseSign1(testing::Hex("d2d28443a10127a0f6" "5840" + std::string(128, '0'))).ok());
+  EXPECT_FALSE(ParseSign1(testing::Hex("d28443a10127a0f640")).ok());        // sig size 0
+  EXPECT_FALSE(ParseSign1(testing::Hex("d28443a1012780f6" "5840" + std::string(128, '0'))).ok());
+  EXPECT_FALSE(ParseSign1(testing::Hex("d28443a10127a001" "5840" + std::string(128, '0'))).ok());
+  EXPECT_TRUE(ParseSign1(testing::Hex("d28443a10127a0f6" "5840" + std::string(128, '0'))).ok());
+}
+
+TEST(Sign1, IndefiniteOnlyWhenAllowedAndSizeBounded) {
+  std::string body = "43a10127a0f6" "5840" + std::string(128, '0');
+  Bytes indefinite = testing::Hex("9f" + body + "ff");
+  EXPECT_FALSE(ParseSign1(indefinite).ok());
+  EXPECT_TRUE(ParseSign1(indefinite, {.allow_indefinite = true}).ok());
+  Bytes definite = testing::Hex("84" + body);
+  EXPECT_TRUE(ParseSign1(definite).ok());
+  EXPECT_EQ(ParseSign1(definite, {.max_size = definite.size() - 1}).status().code(),
+            StatusCode::kLimitExceeded);
+}
+
+TEST(Sign1, BuildRejectsCallerAlg) {
+  crypto::Ed25519PrivateKey ed = EdKey();
+  Sign1BuildParams p = Params(true);
+  p.protected_headers.emplace_back(Value::Int(kLabelAlg), Value::Int(-7));
+  EXPECT_FALSE(BuildSign1(ed, p).ok());
+  p = Params(true);
+  p.unprotected_headers.emplace_back(Value::Int(kLabelAlg), Value::Int(-8));
+  EXPECT_FALSE(BuildSign1(ed, p).ok());
+}
+
+}  // namespace
+}  // namespace eml::cose
