@@ -85,9 +85,11 @@ void RunSign0(const json& ex, const std::string& name, Counts* counts) {
     ++counts->unsupported;
     return;
   }
-  if (key.at("crv") == "Ed448") {  // EdDSA over Ed448: only Ed25519 keys exist
-    ASSERT_TRUE(msg.ok());
-    EXPECT_FALSE(VerifyWithJwk(*msg, key, aad).ok());
+  if (key.at("crv") == "Ed448") {
+    // EdDSA over Ed448: our EdDSA is Ed25519 only, so the 114-byte
+    // signature is rejected at parse time as the wrong size for the alg.
+    EXPECT_EQ(msg.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(msg.status().message().find("signature size"), std::string::npos);
     ++counts->unsupported;
     return;
   }

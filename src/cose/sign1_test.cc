@@ -85,12 +85,40 @@ TEST(Sign1, NoAlgorithmConfusion) {
   EXPECT_FALSE(VerifySign1(*es256, EcKey(crypto::EcCurve::kP256).PublicKey(), opts).ok());
 }
 
+// Unprotected headers are, by COSE's design, not signed: the messages here
+// have none, so every byte is covered. UnprotectedHeadersAreNotSigned below
+// pins down the exception.
+// A P-256 signature is 64 bytes, like an Ed25519 one. A message whose
+// protected alg says EdDSA but which carries a valid P-256 signature must
+// not verify with the P-256 key: the header's alg has to match the key.
+TEST(Sign1, HeaderAlgMustMatchKeyEvenIfSignatureIsValid) {
+  crypto::EcdsaPrivateKey p256 = EcKey(crypto::EcCurve::kP256);
+  for (Algorithm alg : {Algorithm::kEdDSA, Algorithm::kES256}) {
+    Bytes prot = *cbor::Encode(Value::FromMap(
+        {{Value::Int(kLabelAlg), Value::Int(static_cast<int64_t>(alg))}}));
+    StatusOr<Bytes> tbs = Sign1ToBeSigned(prot, {}, kPayload);
+    ASSERT_TRUE(tbs.ok());
+    StatusOr<Bytes> sig = p256.Sign(*tbs, crypto::EcdsaSignatureFormat::kRawRS);
+    ASSERT_TRUE(sig.ok());
+    Bytes wire = *cbor::Encode(Value::FromArray({Value::ByteString(prot), Value::FromMap({}),
+                                                 Value::ByteString(kPayload),
+                                                 Value::ByteString(*sig)}));
+    StatusOr<Sign1Message> msg = ParseSign1(wire);
+    ASSERT_TRUE(msg.ok());
+    EXPECT_EQ(VerifySign1(*msg, p256.PublicKey()).ok(), alg == Algorithm::kES256);
+  }
+}
+
 TEST(Sign1, EveryBitFlipIsRejected) {
   crypto::Ed25519PrivateKey ed = EdKey();
   crypto::EcdsaPrivateKey p256 = EcKey(crypto::EcCurve::kP256);
   Bytes pub = ed.PublicKey();
-  StatusOr<Bytes> good_ed = BuildSign1(ed, Params(true));
-  StatusOr<Bytes> good_ec = BuildSign1(p256, Params(false));
+  Sign1BuildParams tagged = Params(true), untagged = Params(false);
+  tagged.unprotected_headers.clear();
+  untagged.unprotected_headers.clear();
+  tagged.protected_headers.emplace_back(Value::Int(kLabelKid), Value::ByteString(ToBytes("k1")));
+  StatusOr<Bytes> good_ed = BuildSign1(ed, tagged);
+  StatusOr<Bytes> good_ec = BuildSign1(p256, untagged);
   ASSERT_TRUE(good_ed.ok() && good_ec.ok());
   int flips = 0;
   for (int which = 0; which < 2; ++which) {
@@ -107,6 +135,19 @@ TEST(Sign1, EveryBitFlipIsRejected) {
     }
   }
   EXPECT_GT(flips, 500);  // most flips parse and must then fail to verify
+}
+
+TEST(Sign1, UnprotectedHeadersAreNotSigned) {
+  crypto::Ed25519PrivateKey ed = EdKey();
+  StatusOr<Bytes> good = BuildSign1(ed, Params(true));  // unprotected {4: h'6b31'}
+  ASSERT_TRUE(good.ok());
+  Bytes changed = *good;
+  size_t kid = HexEncode(changed).find("426b31") / 2;
+  changed[kid + 2] ^= 0x01;  // "k1" -> "k0"
+  StatusOr<Sign1Message> msg = ParseSign1(changed);
+  ASSERT_TRUE(msg.ok());
+  EXPECT_EQ(*msg->unprotected_headers.FindInt(kLabelKid), Value::ByteString(ToBytes("k0")));
+  EXPECT_TRUE(VerifySign1(*msg, ByteSpan(ed.PublicKey()), {.external_aad = kAad}).ok());
 }
 
 TEST(Sign1, TruncationAtEveryLengthFailsToParse) {
