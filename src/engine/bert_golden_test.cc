@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -119,6 +120,7 @@ class GoldenTest : public ::testing::Test {
     auto embedder = LoadOrFail(KernelPath::kFast);
     if (!embedder) return 0;
     size_t matched = 0;
+    Agreement worst{.cosine = 1.0, .max_abs_diff = 0.0};
     for (const GoldenCase& c : Cases()) {
       const std::vector<std::vector<int32_t>> batch = {c.ids};
       auto got = embedder->EmbedTokenIds(batch, path);
@@ -128,7 +130,12 @@ class GoldenTest : public ::testing::Test {
       EXPECT_GE(a.cosine, kMinCosine) << c.name;
       EXPECT_LE(a.max_abs_diff, kMaxAbsDiff) << c.name;
       if (a.cosine >= kMinCosine && a.max_abs_diff <= kMaxAbsDiff) ++matched;
+      worst.cosine = std::min(worst.cosine, a.cosine);
+      worst.max_abs_diff = std::max(worst.max_abs_diff, a.max_abs_diff);
     }
+    std::printf("  %s path: %zu/%zu cases, worst cosine %.9f, max |diff| %.3g\n",
+                path == KernelPath::kFast ? "fast" : "reference", matched, Cases().size(),
+                worst.cosine, worst.max_abs_diff);
     return matched;
   }
 

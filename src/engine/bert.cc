@@ -1,0 +1,140 @@
+#include "engine/bert.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "engine/bert_forward.h"
+#include "engine/bert_weights.h"
+#include "engine/kernels_fast.h"
+#include "engine/thread_pool.h"
+#include "engine/wordpiece.h"
+#include "model/safetensors.h"
+
+namespace eml::engine {
+
+class SentenceEmbedderImpl {
+ public:
+  BertConfig config;
+  PoolingConfig pooling;
+  EngineOptions options;
+  size_t max_length = 0;
+  std::unique_ptr<WordPieceTokenizer> tokenizer;
+  BertWeights weights;
+  std::unique_ptr<ThreadPool> pool;  // Run() serialises concurrent callers
+
+  Status Validate(std::span<const std::vector<int32_t>> batch) const;
+  StatusOr<std::vector<std::vector<float>>> Run(std::span<const std::vector<int32_t>> batch,
+                                                KernelPath path) const;
+};
+
+namespace {
+
+StatusOr<std::string> ReadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError("cannot open " + path);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return IoError("cannot read " + path);
+  return buffer.str();
+}
+
+}  // namespace
+
+Status SentenceEmbedderImpl::Validate(std::span<const std::vector<int32_t>> batch) const {
+  size_t total = 0;
+  for (size_t s = 0; s < batch.size(); ++s) {
+    const std::vector<int32_t>& ids = batch[s];
+    const std::string where = "sequence " + std::to_string(s);
+    if (ids.empty()) return InvalidArgumentError(where + " is empty");
+    if (ids.size() > static_cast<size_t>(config.max_position_embeddings)) {
+      return LimitExceededError(where + " has " + std::to_string(ids.size()) +
+                                " tokens, more than max_position_embeddings " +
+                                std::to_string(config.max_position_embeddings));
+    }
+    for (int32_t id : ids) {
+      if (id < 0 || id >= config.vocab_size) {
+        return InvalidArgumentError(where + " has token id " + std::to_string(id) +
+                                    " outside [0, vocab_size " + std::to_string(config.vocab_size) + ")");
+      }
+    }
+    total += ids.size();
+  }
+  if (total > options.max_batch_tokens) {
+    return LimitExceededError("batch has " + std::to_string(total) +
+                              " tokens, more than max_batch_tokens " +
+                              std::to_string(options.max_batch_tokens));
+  }
+  return OkStatus();
+}
+
+StatusOr<std::vector<std::vector<float>>> SentenceEmbedderImpl::Run(
+    std::span<const std::vector<int32_t>> batch, KernelPath path) const {
+  RETURN_IF_ERROR(Validate(batch));
+  if (batch.empty()) return std::vector<std::vector<float>>{};
+  PackedBatch packed;
+  packed.offsets.push_back(0);
+  for (const std::vector<int32_t>& ids : batch) {
+    packed.ids.insert(packed.ids.end(), ids.begin(), ids.end());
+    packed.offsets.push_back(packed.ids.size());
+  }
+  std::vector<float> hidden;
+  if (path == KernelPath::kReference) {
+    hidden = ForwardReference(weights, config, packed);
+  } else {
+    ASSIGN_OR_RETURN(hidden, ForwardFast(weights, config, packed, *pool));
+  }
+  return PoolSequences(hidden, config.hidden_size, packed, pooling);
+}
+
+StatusOr<std::unique_ptr<SentenceEmbedder>> SentenceEmbedder::Load(const std::string& model_dir,
+                                                                   const EngineOptions& options) {
+  auto impl = std::make_unique<SentenceEmbedderImpl>();
+  impl->options = options;
+  ASSIGN_OR_RETURN(std::string config_json, ReadConfigFile(model_dir + "/config.json"));
+  ASSIGN_OR_RETURN(impl->config, ParseBertConfig(config_json));
+  ASSIGN_OR_RETURN(impl->pooling, LoadPoolingConfig(model_dir));
+  ASSIGN_OR_RETURN(int max_seq_length, LoadMaxSeqLength(model_dir));
+  impl->max_length = static_cast<size_t>(impl->config.max_position_embeddings);
+  if (max_seq_length > 0) impl->max_length = std::min(impl->max_length, size_t(max_seq_length));
+  if (impl->max_length < 2) return InvalidArgumentError("max_seq_length must be >= 2");
+  ASSIGN_OR_RETURN(WordPieceTokenizer tokenizer, WordPieceTokenizer::FromModelDir(model_dir));
+  impl->tokenizer = std::make_unique<WordPieceTokenizer>(std::move(tokenizer));
+  ASSIGN_OR_RETURN(std::unique_ptr<model::SafetensorsFile> file,
+                   model::SafetensorsFile::Open(model_dir + "/model.safetensors"));
+  ASSIGN_OR_RETURN(impl->weights, BindBertWeights(std::move(file), impl->config));
+  impl->pool = std::make_unique<ThreadPool>(options.num_threads,
+                                            fast::UseSingleThreadedBlasOnThisThread);
+  return std::unique_ptr<SentenceEmbedder>(new SentenceEmbedder(std::move(impl)));
+}
+
+SentenceEmbedder::SentenceEmbedder(std::unique_ptr<SentenceEmbedderImpl> impl)
+    : impl_(std::move(impl)) {}
+SentenceEmbedder::~SentenceEmbedder() = default;
+
+StatusOr<std::vector<Embedding>> SentenceEmbedder::Embed(std::span<const std::string> texts) const {
+  std::vector<std::vector<int32_t>> batch;
+  std::vector<Embedding> out(texts.size());
+  batch.reserve(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    ASSIGN_OR_RETURN(TokenizerEncoding encoding, impl_->tokenizer->Encode(texts[i], impl_->max_length));
+    out[i].num_tokens = encoding.ids.size();
+    out[i].truncated = encoding.truncated;
+    batch.push_back(std::move(encoding.ids));
+  }
+  ASSIGN_OR_RETURN(std::vector<std::vector<float>> pooled, impl_->Run(batch, impl_->options.path));
+  for (size_t i = 0; i < out.size(); ++i) out[i].values = std::move(pooled[i]);
+  return out;
+}
+
+StatusOr<std::vector<std::vector<float>>> SentenceEmbedder::EmbedTokenIds(
+    std::span<const std::vector<int32_t>> batch, KernelPath path) const {
+  return impl_->Run(batch, path);
+}
+
+const BertConfig& SentenceEmbedder::config() const { return impl_->config; }
+const PoolingConfig& SentenceEmbedder::pooling() const { return impl_->pooling; }
+size_t SentenceEmbedder::max_length() const { return impl_->max_length; }
+
+}  // namespace eml::engine

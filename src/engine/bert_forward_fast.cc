@@ -1,0 +1,151 @@
+// ForwardFast: the forward pass as one ThreadPool job. Workers split each
+// step by columns (GEMMs: each worker multiplies by its own slice of weight
+// rows, so weights are streamed once in total) or rows (LayerNorm, embedding)
+// or (sequence, head) pairs (attention), and meet at a barrier between steps.
+#include <atomic>
+#include <cmath>
+
+#include "engine/bert_forward.h"
+#include "engine/kernels_fast.h"
+
+namespace eml::engine {
+namespace {
+
+// Column slices start on 64-byte boundaries so workers never write the same
+// cache line.
+constexpr size_t kColumnAlign = 16;
+
+// Per-call scratch, allocated once before the job starts.
+struct Scratch {
+  Scratch(size_t tokens, size_t hidden, size_t inter, size_t max_len, int workers)
+      : x(tokens * hidden), q(tokens * hidden), k(tokens * hidden), v(tokens * hidden),
+        ctx(tokens * hidden), y(tokens * hidden), ffn(tokens * inter),
+        scores(static_cast<size_t>(workers), std::vector<float>(max_len * max_len)) {}
+  std::vector<float> x;    // f32 [T, H] hidden state
+  std::vector<float> q;    // f32 [T, H]
+  std::vector<float> k;    // f32 [T, H]
+  std::vector<float> v;    // f32 [T, H]
+  std::vector<float> ctx;  // f32 [T, H] attention output
+  std::vector<float> y;    // f32 [T, H] dense output before the residual
+  std::vector<float> ffn;  // f32 [T, I]
+  std::vector<std::vector<float>> scores;  // per worker f32 [max_len, max_len]
+};
+
+struct Job {
+  const BertWeights& w;
+  const BertConfig& config;
+  const PackedBatch& batch;
+  Scratch& s;
+  std::atomic<bool>& failed;
+
+  size_t tokens() const { return batch.total_tokens(); }
+  size_t hidden() const { return config.hidden_size; }
+
+  // out[:, slice] = in * weight[slice]^T (+ bias, + GELU) for this worker's slice.
+  void Linear(const WorkerContext& ctx, const float* in, size_t in_features,
+              const LinearWeights& lw, size_t out_features, float* out, bool gelu) const {
+    const Range cols = SplitRange(out_features, ctx.ith, ctx.nth, kColumnAlign);
+    if (cols.begin == cols.end) return;
+    if (!fast::Sgemm(false, true, tokens(), cols.end - cols.begin, in_features, 1.0f, in,
+                     in_features, lw.weight + cols.begin * in_features, in_features, 0.0f,
+                     out + cols.begin, out_features)) {
+      failed.store(true, std::memory_order_relaxed);
+      return;
+    }
+    if (gelu) {
+      fast::BiasGelu(out, tokens(), out_features, cols.begin, cols.end, lw.bias);
+    } else {
+      fast::AddBias(out, tokens(), out_features, cols.begin, cols.end, lw.bias);
+    }
+  }
+
+  // x[rows] = LayerNorm(x + y + bias) for this worker's rows.
+  void ResidualNorm(const WorkerContext& ctx, const float* bias, const LayerNormWeights& norm) const {
+    const Range rows = SplitRange(tokens(), ctx.ith, ctx.nth);
+    const size_t h = hidden();
+    fast::BiasResidualLayerNorm(s.x.data() + rows.begin * h, s.y.data() + rows.begin * h, bias,
+                                rows.end - rows.begin, h, norm.gamma, norm.beta,
+                                config.layer_norm_eps);
+  }
+
+  void Embed(const WorkerContext& ctx) const {
+    const Range rows = SplitRange(tokens(), ctx.ith, ctx.nth);
+    const size_t h = hidden();
+    size_t seq = 0;
+    for (size_t t = rows.begin; t < rows.end; ++t) {
+      while (batch.offsets[seq + 1] <= t) ++seq;
+      const size_t pos = t - batch.offsets[seq];
+      const float* word = w.word_embeddings + static_cast<size_t>(batch.ids[t]) * h;
+      const float* position = w.position_embeddings + pos * h;
+      float* out = s.x.data() + t * h;
+      for (size_t c = 0; c < h; ++c) out[c] = word[c] + position[c];
+    }
+    fast::BiasResidualLayerNorm(s.x.data() + rows.begin * h, nullptr, w.token_type_embeddings,
+                                rows.end - rows.begin, h, w.embedding_norm.gamma,
+                                w.embedding_norm.beta, config.layer_norm_eps);
+  }
+
+  void Attention(const WorkerContext& ctx) const {
+    const size_t heads = config.num_attention_heads;
+    const size_t head_dim = config.head_dim();
+    const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+    const size_t items = batch.num_sequences() * heads;
+    // Interleaved so that mixed lengths spread over workers.
+    for (size_t item = ctx.ith; item < items; item += ctx.nth) {
+      const size_t seq = item / heads;
+      const size_t col = (item % heads) * head_dim;
+      const size_t row = batch.offsets[seq] * hidden();
+      const size_t len = batch.offsets[seq + 1] - batch.offsets[seq];
+      if (!fast::AttentionHead(&s.q[row + col], &s.k[row + col], &s.v[row + col], len, hidden(),
+                               head_dim, scale, s.scores[ctx.ith].data(), &s.ctx[row + col])) {
+        failed.store(true, std::memory_order_relaxed);
+      }
+    }
+  }
+
+  void Layer(const WorkerContext& ctx, const EncoderLayerWeights& lw) const {
+    const size_t h = hidden();
+    const size_t inter = config.intermediate_size;
+    Linear(ctx, s.x.data(), h, lw.query, h, s.q.data(), false);
+    Linear(ctx, s.x.data(), h, lw.key, h, s.k.data(), false);
+    Linear(ctx, s.x.data(), h, lw.value, h, s.v.data(), false);
+    ctx.Sync();
+    Attention(ctx);
+    ctx.Sync();
+    Linear(ctx, s.ctx.data(), h, lw.attention_output, h, s.y.data(), false);
+    ctx.Sync();
+    ResidualNorm(ctx, nullptr, lw.attention_norm);
+    ctx.Sync();
+    Linear(ctx, s.x.data(), h, lw.intermediate, inter, s.ffn.data(), true);
+    ctx.Sync();
+    Linear(ctx, s.ffn.data(), inter, lw.output, h, s.y.data(), false);
+    ctx.Sync();
+    ResidualNorm(ctx, nullptr, lw.output_norm);
+    ctx.Sync();
+  }
+
+  void Run(const WorkerContext& ctx) const {
+    Embed(ctx);
+    ctx.Sync();
+    for (const EncoderLayerWeights& lw : w.layers) Layer(ctx, lw);
+  }
+};
+
+}  // namespace
+
+StatusOr<std::vector<float>> ForwardFast(const BertWeights& weights, const BertConfig& config,
+                                         const PackedBatch& batch, ThreadPool& pool) {
+  size_t max_len = 0;
+  for (size_t s = 0; s < batch.num_sequences(); ++s) {
+    max_len = std::max(max_len, batch.offsets[s + 1] - batch.offsets[s]);
+  }
+  Scratch scratch(batch.total_tokens(), config.hidden_size, config.intermediate_size, max_len,
+                  pool.num_threads());
+  std::atomic<bool> failed{false};
+  const Job job{weights, config, batch, scratch, failed};
+  pool.Run([&job](const WorkerContext& ctx) { job.Run(ctx); });
+  if (failed.load()) return InternalError("bert forward: BLAS call failed");
+  return std::move(scratch.x);
+}
+
+}  // namespace eml::engine

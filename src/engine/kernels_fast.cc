@@ -1,0 +1,198 @@
+#include "engine/kernels_fast.h"
+
+#include <dlfcn.h>
+#include <dnnl.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+
+// Multi-versioned hot loops (see header). Sanitizer builds keep one version.
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__) && \
+    (!defined(__clang__) || __clang_major__ >= 14)
+#define EML_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define EML_MULTIVERSION
+#endif
+
+namespace eml::engine::fast {
+namespace {
+
+constexpr size_t kLanes = 16;  // one AVX-512 register of f32
+
+// Sequences at least this long do attention through two small GEMMs; shorter
+// ones through vectorised loops (a BLAS call costs more than the math).
+constexpr size_t kAttentionGemmMinLen = 32;
+
+inline float ExpInline(float x) {
+  // exp(x) = 2^n * exp(r), n = round(x / ln2), |r| <= ln2 / 2; degree-7 Taylor
+  // for exp(r) (truncation < 6e-9 relative). Clamped so 2^n stays normal.
+  x = std::fmin(std::fmax(x, -87.0f), 88.0f);
+  const float n = std::floor(x * 1.44269504f + 0.5f);
+  const float r = (x - n * 0.693145752f) - n * 1.42860677e-6f;
+  float p = 1.0f / 5040;
+  p = p * r + 1.0f / 720;
+  p = p * r + 1.0f / 120;
+  p = p * r + 1.0f / 24;
+  p = p * r + 1.0f / 6;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const uint32_t bits = static_cast<uint32_t>(static_cast<int32_t>(n) + 127) << 23;
+  return p * std::bit_cast<float>(bits);
+}
+
+inline float ErfInline(float x) {
+  // Abramowitz & Stegun 7.1.26: |error| <= 1.5e-7 for x >= 0; odd symmetry.
+  const float ax = std::fabs(x);
+  const float t = 1.0f / (1.0f + 0.3275911f * ax);
+  float p = 1.061405429f;
+  p = p * t - 1.453152027f;
+  p = p * t + 1.421413741f;
+  p = p * t - 0.284496736f;
+  p = p * t + 0.254829592f;
+  const float y = 1.0f - p * t * ExpInline(-ax * ax);
+  return std::copysign(y, x);
+}
+
+inline float GeluInline(float x) { return 0.5f * x * (1.0f + ErfInline(x * 0.707106781f)); }
+
+// Sum of x[0, n) with kLanes partial sums (vectorisable without -ffast-math).
+inline float SumInline(const float* x, size_t n) {
+  float acc[kLanes] = {};
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (size_t l = 0; l < kLanes; ++l) acc[l] += x[i + l];
+  }
+  float sum = 0;
+  for (; i < n; ++i) sum += x[i];
+  for (size_t l = 0; l < kLanes; ++l) sum += acc[l];
+  return sum;
+}
+
+inline float DotInline(const float* a, const float* b, size_t n) {
+  float acc[kLanes] = {};
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (size_t l = 0; l < kLanes; ++l) acc[l] += a[i + l] * b[i + l];
+  }
+  float sum = 0;
+  for (; i < n; ++i) sum += a[i] * b[i];
+  for (size_t l = 0; l < kLanes; ++l) sum += acc[l];
+  return sum;
+}
+
+// Attention for short sequences: loops over one query row at a time.
+EML_MULTIVERSION
+void AttentionHeadLoops(const float* q, const float* k, const float* v, size_t len,
+                        size_t stride, size_t head_dim, float scale, float* scores,
+                        float* out) {
+  for (size_t i = 0; i < len; ++i) {
+    for (size_t j = 0; j < len; ++j) scores[j] = DotInline(q + i * stride, k + j * stride, head_dim);
+    Softmax(scores, len, scale);
+    float* o = out + i * stride;
+    for (size_t d = 0; d < head_dim; ++d) o[d] = 0;
+    for (size_t j = 0; j < len; ++j) {
+      const float p = scores[j];
+      const float* vj = v + j * stride;
+      for (size_t d = 0; d < head_dim; ++d) o[d] += p * vj[d];
+    }
+  }
+}
+
+}  // namespace
+
+void UseSingleThreadedBlasOnThisThread() {
+  // oneDNN from Debian runs on libgomp; the setting is per calling thread.
+  // Looked up at run time so the engine links no OpenMP runtime itself.
+  using SetThreads = void (*)(int);
+  static const SetThreads set_threads =
+      reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+  if (set_threads != nullptr) set_threads(1);
+}
+
+bool Sgemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha,
+           const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c,
+           size_t ldc) {
+  if (m == 0 || n == 0) return true;
+  const dnnl_status_t status = dnnl_sgemm(
+      trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', static_cast<dnnl_dim_t>(m),
+      static_cast<dnnl_dim_t>(n), static_cast<dnnl_dim_t>(k), alpha, a,
+      static_cast<dnnl_dim_t>(lda), b, static_cast<dnnl_dim_t>(ldb), beta, c,
+      static_cast<dnnl_dim_t>(ldc));
+  return status == dnnl_success;
+}
+
+float Exp(float x) { return ExpInline(x); }
+float Erf(float x) { return ErfInline(x); }
+float Gelu(float x) { return GeluInline(x); }
+
+EML_MULTIVERSION
+void AddBias(float* x, size_t rows, size_t stride, size_t col_begin, size_t col_end,
+             const float* bias) {
+  for (size_t r = 0; r < rows; ++r) {
+    float* row = x + r * stride;
+    for (size_t c = col_begin; c < col_end; ++c) row[c] += bias[c];
+  }
+}
+
+EML_MULTIVERSION
+void BiasGelu(float* x, size_t rows, size_t stride, size_t col_begin, size_t col_end,
+              const float* bias) {
+  for (size_t r = 0; r < rows; ++r) {
+    float* row = x + r * stride;
+    for (size_t c = col_begin; c < col_end; ++c) row[c] = GeluInline(row[c] + bias[c]);
+  }
+}
+
+EML_MULTIVERSION
+void BiasResidualLayerNorm(float* x, const float* y, const float* bias, size_t rows,
+                           size_t cols, const float* gamma, const float* beta, float eps) {
+  for (size_t r = 0; r < rows; ++r) {
+    float* row = x + r * cols;
+    if (y != nullptr) {
+      const float* yr = y + r * cols;
+      for (size_t c = 0; c < cols; ++c) row[c] += yr[c];
+    }
+    if (bias != nullptr) {
+      for (size_t c = 0; c < cols; ++c) row[c] += bias[c];
+    }
+    const float mean = SumInline(row, cols) / static_cast<float>(cols);
+    float acc[kLanes] = {};
+    size_t c = 0;
+    for (; c + kLanes <= cols; c += kLanes) {
+      for (size_t l = 0; l < kLanes; ++l) acc[l] += (row[c + l] - mean) * (row[c + l] - mean);
+    }
+    float var = 0;
+    for (; c < cols; ++c) var += (row[c] - mean) * (row[c] - mean);
+    for (size_t l = 0; l < kLanes; ++l) var += acc[l];
+    var /= static_cast<float>(cols);
+    const float inv_std = 1.0f / std::sqrt(var + eps);
+    for (size_t i = 0; i < cols; ++i) row[i] = (row[i] - mean) * inv_std * gamma[i] + beta[i];
+  }
+}
+
+EML_MULTIVERSION
+void Softmax(float* x, size_t n, float scale) {
+  float max = -INFINITY;
+  for (size_t i = 0; i < n; ++i) max = std::fmax(max, x[i] * scale);
+  for (size_t i = 0; i < n; ++i) x[i] = ExpInline(x[i] * scale - max);
+  const float inv_sum = 1.0f / SumInline(x, n);
+  for (size_t i = 0; i < n; ++i) x[i] *= inv_sum;
+}
+
+bool AttentionHead(const float* q, const float* k, const float* v, size_t len, size_t stride,
+                   size_t head_dim, float scale, float* scratch, float* out) {
+  if (len < kAttentionGemmMinLen) {
+    AttentionHeadLoops(q, k, v, len, stride, head_dim, scale, scratch, out);
+    return true;
+  }
+  // scores f32 [len, len] = q k^T * scale; softmax rows; out = scores v.
+  if (!Sgemm(false, true, len, len, head_dim, scale, q, stride, k, stride, 0.0f, scratch, len)) {
+    return false;
+  }
+  for (size_t i = 0; i < len; ++i) Softmax(scratch + i * len, len, 1.0f);
+  return Sgemm(false, false, len, head_dim, len, 1.0f, scratch, len, v, stride, 0.0f, out, stride);
+}
+
+}  // namespace eml::engine::fast
