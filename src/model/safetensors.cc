@@ -15,7 +15,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kMetadataKey = "__metadata__";
-constexpr size_t kPrefixSize = 8;
 constexpr size_t kMaxEchoedSize = 32;  // bytes of a file string put in a message
 
 // A bounded, printable excerpt of a file-provided string for error messages.
