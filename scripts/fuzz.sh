@@ -21,6 +21,7 @@ seconds="$2"
 declare -A corpus_of=(
   [cbor_decode_fuzz]=cbor
   [cose_sign1_fuzz]=cose
+  [safetensors_fuzz]=safetensors
 )
 
 if [[ "$target" == all ]]; then
