@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/testing.h"
+
 namespace eml::model {
 namespace {
 
@@ -324,6 +326,27 @@ TEST(SafetensorsConvertTest, AsF32SpanNeedsF32AndAlignment) {
   std::vector<float> out(2);
   ASSERT_TRUE(ConvertToF32(*(*st2)->Find("a"), out).ok());  // copy path still works
   EXPECT_EQ(out[1], -2.0f);
+}
+
+// The test vector in docs/safetensors.md (made with Python's json.dumps,
+// sort_keys, compact separators): read it, and the writer must reproduce it
+// byte for byte.
+TEST(SafetensorsWriterTest, DocTestVector) {
+  Bytes vector = eml::testing::Hex(
+      "3800000000000000"
+      "7b2261223a7b22646174615f6f666673657473223a5b302c345d2c22647479706522"
+      "3a22463136222c227368617065223a5b325d7d7d2020"
+      "003c00c0");
+  auto st = SafetensorsFile::FromBuffer(vector);
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+  std::vector<float> out(2);
+  ASSERT_TRUE(ConvertToF32(*(*st)->Find("a"), out).ok());
+  EXPECT_EQ(out, (std::vector<float>{1.0f, -2.0f}));
+  Bytes data = {0x00, 0x3c, 0x00, 0xc0};
+  std::vector<TensorToWrite> tensors = {{"a", DType::kF16, {2}, data}};
+  auto written = SerializeSafetensors(tensors);
+  ASSERT_TRUE(written.ok());
+  EXPECT_EQ(*written, vector);
 }
 
 // --- Writer and Open ---------------------------------------------------------
