@@ -1,7 +1,8 @@
 // A real AWS Nitro attestation document (../shared/vectors/nitro, see its
 // SOURCES.md and index.json) verified as COSE_Sign1 ES384 with the leaf
-// certificate's key. Only the signature is checked here; the certificate
-// chain and PCR policy belong to the attestation verifier.
+// certificate's key (crypto::ParseCertificate, cross-checked by a small DER
+// walk). Only the signature is checked here; the certificate chain and PCR
+// policy belong to the attestation verifier.
 #include <string>
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include "cbor/decode.h"
 #include "core/encoding.h"
 #include "cose/sign1.h"
+#include "crypto/x509.h"
 #include "tests/testing.h"
 
 namespace eml::cose {
@@ -68,8 +70,12 @@ StatusOr<NitroFixture> Load(const Bytes& doc) {
                    cbor::Decode(*msg.payload, {.allow_indefinite = true}));
   const cbor::Value* cert = payload.FindText("certificate");
   if (cert == nullptr || !cert->is_bytes()) return InvalidArgumentError("no certificate");
-  ASSIGN_OR_RETURN(Bytes spki, LeafSpki(cert->bytes()));
-  ASSIGN_OR_RETURN(crypto::EcdsaPublicKey key, crypto::EcdsaPublicKey::FromSpkiDer(spki));
+  // The key comes from crypto/x509.h; a minimal DER walk over the same
+  // certificate must find the same SubjectPublicKeyInfo.
+  ASSIGN_OR_RETURN(crypto::CertificateInfo info, crypto::ParseCertificate(cert->bytes()));
+  ASSIGN_OR_RETURN(Bytes walked_spki, LeafSpki(cert->bytes()));
+  if (walked_spki != info.spki_der) return InternalError("SPKI mismatch between parsers");
+  ASSIGN_OR_RETURN(crypto::EcdsaPublicKey key, crypto::EcdsaPublicKey::FromSpkiDer(info.spki_der));
   return NitroFixture{std::move(msg), std::move(payload), std::move(key)};
 }
 
