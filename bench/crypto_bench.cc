@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "attest/nitro.h"
 #include "cbor/value.h"
 #include "cbor/encode.h"
 #include "cbor/decode.h"
@@ -181,41 +182,12 @@ void BenchSignatures() {
          22.0);
 }
 
-// Verifies a real AWS Nitro attestation document the way a client must:
-// COSE_Sign1 parse, payload decode, certificate chain to the pinned AWS root at
-// the document's own time, then the ES384 signature with the leaf key.
-Status VerifyNitroDocument(ByteSpan doc, ByteSpan root_der) {
-  ASSIGN_OR_RETURN(cose::Sign1Message msg, cose::ParseSign1(doc, {.allow_indefinite = true}));
-  if (!msg.payload) return InvalidArgumentError("nitro: detached payload");
-  ASSIGN_OR_RETURN(cbor::Value payload,
-                   cbor::Decode(*msg.payload, {.allow_indefinite = true}));
-  const cbor::Value* cert = payload.FindText("certificate");
-  const cbor::Value* bundle = payload.FindText("cabundle");
-  const cbor::Value* ts = payload.FindText("timestamp");
-  if (cert == nullptr || bundle == nullptr || ts == nullptr || !cert->is_bytes() ||
-      !bundle->is_array()) {
-    return InvalidArgumentError("nitro: missing certificate, cabundle or timestamp");
-  }
-  ASSIGN_OR_RETURN(int64_t ts_ms, ts->AsInt64());
-  std::vector<Bytes> intermediates;
-  // cabundle is ordered root first; the root itself is replaced by the pinned one.
-  for (size_t i = 1; i < bundle->array().size(); ++i) {
-    intermediates.push_back(bundle->array()[i].bytes());
-  }
-  const Bytes root(root_der.begin(), root_der.end());
-  ASSIGN_OR_RETURN(crypto::VerifiedChain chain,
-                   crypto::VerifyCertificateChain(cert->bytes(), intermediates,
-                                                  std::span<const Bytes>(&root, 1), ts_ms / 1000));
-  ASSIGN_OR_RETURN(crypto::EcdsaPublicKey key, crypto::EcdsaPublicKey::FromSpkiDer(chain.leaf_spki_der));
-  return cose::VerifySign1(msg, key);
-}
-
 void BenchX509(const std::string& shared) {
   const Bytes doc = ReadFile(shared + "/vectors/nitro/blocky-nitrite_nitro_attestation_2024-09-07.cbor");
   const Bytes root = ReadFile(shared + "/vectors/nitro/aws_nitro_root_ca.der");
-  Check(VerifyNitroDocument(doc, root), "nitro document");
+  Check(attest::VerifyNitroDocument(doc, root).status(), "nitro document");
   Report("Nitro attestation doc verify (COSE ES384 + chain to root)",
-         MedianMicros([&] { Check(VerifyNitroDocument(doc, root), "nitro"); }), 3000.0);
+         MedianMicros([&] { Must(attest::VerifyNitroDocument(doc, root), "nitro"); }), 3000.0);
 
   auto msg = Must(cose::ParseSign1(doc, {.allow_indefinite = true}), "parse");
   auto payload = Must(cbor::Decode(*msg.payload, {.allow_indefinite = true}), "payload");
