@@ -163,8 +163,13 @@ StatusOr<WordPieceTokenizer> WordPieceTokenizer::FromTokenizerJson(const std::st
     RETURN_IF_ERROR(t.SetVocab(std::move(tokens)));
     t.unk_token_ = model.value("unk_token", t.unk_token_);
     t.continuing_prefix_ = model.value("continuing_subword_prefix", t.continuing_prefix_);
-    t.limits_.max_chars_per_word =
-        model.value("max_input_chars_per_word", t.limits_.max_chars_per_word);
+    if (model.contains("max_input_chars_per_word")) {
+      const json& max_chars = model["max_input_chars_per_word"];
+      if (!max_chars.is_number_unsigned()) {
+        return Bad("max_input_chars_per_word is not a non-negative integer");
+      }
+      t.limits_.max_chars_per_word = max_chars.get<size_t>();
+    }
     RETURN_IF_ERROR(ReadNormalizer(j.value("normalizer", json()), &t.normalizer_));
     const json& pre = j.value("pre_tokenizer", json());
     if (!pre.is_object() || pre.value("type", "") != "BertPreTokenizer") {
