@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
     eml::cli::AddEmbedCommands(app, &action);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);  // prints help (exit 0) or the usage error (non-zero)
+    // Prints the help (exit 0) or the usage error (exit 2).
+    return app.exit(e) == 0 ? 0 : 2;
   }
   if (!action) {
     std::fprintf(stderr, "eml: no command given; see eml --help\n");

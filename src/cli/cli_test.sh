@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# End-to-end checks of the `eml` binary: help, synth, embed (text and JSON,
+# both kernel paths), and the error paths (exit status and message).
+# Usage: cli_test.sh PATH/TO/eml SHARED_DIR
+set -uo pipefail
+eml="$1"
+shared="${EML_SHARED_DIR:-$2}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+# expect STATUS PATTERN -- command...: exit status and a regex on stdout+stderr.
+expect() {
+  local want_rc="$1" pattern="$2"
+  shift 3
+  local out rc
+  out="$("$@" 2>&1)"
+  rc=$?
+  [[ "$rc" == "$want_rc" ]] || fail "'$*' exited $rc, want $want_rc: $out"
+  [[ "$out" =~ $pattern ]] || fail "'$*' output lacks /$pattern/: $out"
+}
+
+model="$work/tiny"
+expect 0 "model.*embed" -- "$eml" --help
+expect 0 "wrote synthetic tiny model" -- \
+  "$eml" model synth --preset tiny --seed 3 --tokenizer-dir "$shared/models/all-MiniLM-L6-v2" \
+  --out "$model"
+expect 0 "dims=32 norm=1\.000000 tokens=3 truncated=false" -- \
+  "$eml" embed --model-dir "$model" --text "hello" --threads 2
+expect 0 "\[1\] dims=32 norm=1\.000000 tokens=8 truncated=false" -- \
+  "$eml" embed --model-dir "$model" --text "a" --text "The weather is lovely today." --reference
+expect 0 "truncated=true" -- \
+  "$eml" embed --model-dir "$model" --text "$(printf 'word %.0s' {1..300})"
+json="$("$eml" embed --model-dir "$model" --text "hi" --format json)" || fail "json embed"
+n="$(/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d[0]["embedding"]), d[0]["tokens"])' <<<"$json")"
+[[ "$n" == "32 3" ]] || fail "json output: want '32 3', got '$n'"
+
+expect 1 "model dir not found" -- "$eml" embed --model-dir "$work/missing" --text hi
+expect 1 "config.json" -- "$eml" embed --model-dir "$work" --text hi
+expect 1 "UTF-8" -- "$eml" embed --model-dir "$model" --text $'bad \xff byte'
+expect 1 "unknown preset" -- "$eml" model synth --preset nope --out "$work/x"
+expect 1 "vocab.txt" -- "$eml" model synth --preset tiny --tokenizer-dir "$work" --out "$work/y"
+expect 2 "xml" -- "$eml" embed --model-dir "$model" --text hi --format xml
+expect 2 "required" -- "$eml" embed --text hi
+expect 2 "subcommand is required" -- "$eml"
+# A corrupt weight file is an error, not a crash.
+cp -r "$model" "$work/bad" && truncate -s 1000 "$work/bad/model.safetensors"
+expect 1 "error" -- "$eml" embed --model-dir "$work/bad" --text hi
+
+if ((failures)); then
+  echo "cli_test: $failures failure(s)" >&2
+  exit 1
+fi
+echo "cli_test: all checks passed"
