@@ -22,6 +22,7 @@ declare -A corpus_of=(
   [cbor_decode_fuzz]=cbor
   [cose_sign1_fuzz]=cose
   [safetensors_fuzz]=safetensors
+  [wordpiece_fuzz]=wordpiece
 )
 
 if [[ "$target" == all ]]; then
