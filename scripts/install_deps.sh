@@ -5,8 +5,8 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build clang libclang-rt-14-dev
-  libssl-dev nlohmann-json3-dev libutf8proc-dev libopenblas-dev
-  libgtest-dev libgmock-dev libbenchmark-dev python3
+  libssl-dev nlohmann-json3-dev libutf8proc-dev libopenblas-dev libdnnl-dev
+  libgtest-dev libgmock-dev libcli11-dev python3
 )
 
 missing=()
