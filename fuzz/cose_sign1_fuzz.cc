@@ -1,13 +1,15 @@
 // libFuzzer target for COSE_Sign1 parsing and verification (src/cose).
 //
-// Parses the input (strict, then with indefinite lengths allowed) and tries
-// to verify it against fixed Ed25519, P-256 and P-384 keys. Nothing the
+// Parses the input (strict, then with indefinite lengths allowed), tries to
+// verify it against a fixed Ed25519 key and P-256 / P-384 keys generated
+// once per process, and decodes an attached payload as CBOR. Nothing the
 // fuzzer can produce should verify (it does not know the private keys), so
 // a successful verification aborts, as does any crash or sanitizer report.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
+#include "cbor/decode.h"
 #include "cose/sign1.h"
 
 namespace {
@@ -59,5 +61,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   StatusOr<eml::cose::Sign1Message> lenient =
       eml::cose::ParseSign1(input, {.allow_indefinite = true});
   if (strict.ok() && !lenient.ok()) std::abort();  // lenient accepts a superset
+  // Attestation documents carry a CBOR map as payload: decode it the way the
+  // Nitro verifier does.
+  if (lenient.ok() && lenient->payload.has_value()) {
+    eml::cbor::Decode(*lenient->payload, {.allow_indefinite = true}).status().IgnoreError();
+  }
   return 0;
 }
