@@ -15,6 +15,10 @@ namespace {
 // cache line.
 constexpr size_t kColumnAlign = 16;
 
+// GEMMs split by token rows once every worker gets at least this many rows
+// (measured: docs/engine.md); below, by output columns.
+constexpr size_t kRowSplitMinTokens = 128;
+
 // Per-call scratch, allocated once before the job starts.
 struct Scratch {
   Scratch(size_t tokens, size_t hidden, size_t inter, size_t max_len, int workers)
@@ -41,21 +45,33 @@ struct Job {
   size_t tokens() const { return batch.total_tokens(); }
   size_t hidden() const { return config.hidden_size; }
 
-  // out[:, slice] = in * weight[slice]^T (+ bias, + GELU) for this worker's slice.
+  // out = in * weight^T + bias (then GELU) for this worker's share: a slice of
+  // output columns (= weight rows) when there are few tokens, so the weights
+  // are streamed from memory once in total; a block of token rows when there
+  // are many, so each BLAS call is large and packs its operands once.
   void Linear(const WorkerContext& ctx, const float* in, size_t in_features,
               const LinearWeights& lw, size_t out_features, float* out, bool gelu) const {
-    const Range cols = SplitRange(out_features, ctx.ith, ctx.nth, kColumnAlign);
-    if (cols.begin == cols.end) return;
-    if (!fast::Sgemm(false, true, tokens(), cols.end - cols.begin, in_features, 1.0f, in,
-                     in_features, lw.weight + cols.begin * in_features, in_features, 0.0f,
-                     out + cols.begin, out_features)) {
+    Range rows{0, tokens()};
+    Range cols{0, out_features};
+    if (tokens() >= kRowSplitMinTokens * static_cast<size_t>(ctx.nth)) {
+      rows = SplitRange(tokens(), ctx.ith, ctx.nth);
+    } else {
+      cols = SplitRange(out_features, ctx.ith, ctx.nth, kColumnAlign);
+    }
+    const size_t num_rows = rows.end - rows.begin;
+    if (num_rows == 0 || cols.begin == cols.end) return;
+    float* out_block = out + rows.begin * out_features;
+    if (!fast::Sgemm(false, true, num_rows, cols.end - cols.begin, in_features, 1.0f,
+                     in + rows.begin * in_features, in_features,
+                     lw.weight + cols.begin * in_features, in_features, 0.0f,
+                     out_block + cols.begin, out_features)) {
       failed.store(true, std::memory_order_relaxed);
       return;
     }
     if (gelu) {
-      fast::BiasGelu(out, tokens(), out_features, cols.begin, cols.end, lw.bias);
+      fast::BiasGelu(out_block, num_rows, out_features, cols.begin, cols.end, lw.bias);
     } else {
-      fast::AddBias(out, tokens(), out_features, cols.begin, cols.end, lw.bias);
+      fast::AddBias(out_block, num_rows, out_features, cols.begin, cols.end, lw.bias);
     }
   }
 

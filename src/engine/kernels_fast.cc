@@ -27,8 +27,12 @@ constexpr size_t kAttentionGemmMinLen = 32;
 inline float ExpInline(float x) {
   // exp(x) = 2^n * exp(r), n = round(x / ln2), |r| <= ln2 / 2; degree-7 Taylor
   // for exp(r) (truncation < 6e-9 relative). Clamped so 2^n stays normal.
-  x = std::fmin(std::fmax(x, -87.0f), 88.0f);
-  const float n = std::floor(x * 1.44269504f + 0.5f);
+  // Ternaries, not fmin/fmax/floor: those are libm calls unless the NaN
+  // rules are relaxed, and they would stop vectorisation.
+  x = x < -87.0f ? -87.0f : x;
+  x = x > 88.0f ? 88.0f : x;
+  // Round to nearest by adding and subtracting 1.5 * 2^23.
+  const float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
   const float r = (x - n * 0.693145752f) - n * 1.42860677e-6f;
   float p = 1.0f / 5040;
   p = p * r + 1.0f / 720;
@@ -174,11 +178,23 @@ void BiasResidualLayerNorm(float* x, const float* y, const float* bias, size_t r
 
 EML_MULTIVERSION
 void Softmax(float* x, size_t n, float scale) {
+  // Lane-wise maxima: a single running max is a serial dependency chain.
+  float lane_max[kLanes];
+  for (size_t l = 0; l < kLanes; ++l) lane_max[l] = -INFINITY;
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (size_t l = 0; l < kLanes; ++l) {
+      lane_max[l] = x[i + l] > lane_max[l] ? x[i + l] : lane_max[l];
+    }
+  }
   float max = -INFINITY;
-  for (size_t i = 0; i < n; ++i) max = std::fmax(max, x[i] * scale);
-  for (size_t i = 0; i < n; ++i) x[i] = ExpInline(x[i] * scale - max);
+  for (; i < n; ++i) max = x[i] > max ? x[i] : max;
+  for (size_t l = 0; l < kLanes; ++l) max = lane_max[l] > max ? lane_max[l] : max;
+  // scale > 0, so max(x * scale) = max(x) * scale.
+  max *= scale;
+  for (size_t j = 0; j < n; ++j) x[j] = ExpInline(x[j] * scale - max);
   const float inv_sum = 1.0f / SumInline(x, n);
-  for (size_t i = 0; i < n; ++i) x[i] *= inv_sum;
+  for (size_t j = 0; j < n; ++j) x[j] *= inv_sum;
 }
 
 bool AttentionHead(const float* q, const float* k, const float* v, size_t len, size_t stride,

@@ -50,7 +50,7 @@ void BiasGelu(float* x, size_t rows, size_t stride, size_t col_begin, size_t col
 void BiasResidualLayerNorm(float* x, const float* y, const float* bias, size_t rows,
                            size_t cols, const float* gamma, const float* beta, float eps);
 
-// x = softmax(x * scale) over one row of n values.
+// x = softmax(x * scale) over one row of n values; scale must be > 0.
 void Softmax(float* x, size_t n, float scale);
 
 // One attention head of one sequence: out_h = softmax(q_h k_h^T * scale) v_h.
