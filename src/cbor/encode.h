@@ -9,6 +9,10 @@
 // AlreadyExists error; a text string that is not valid UTF-8, or a simple
 // value 24..31, is an InvalidArgument error.
 //
+// FIXME: NaN payloads are not preserved (all NaNs encode as 0xf97e00), and
+// bignums (tags 2/3) that fit in 64 bits are not folded into plain integers;
+// neither matters for our formats, which use neither.
+//
 // Docs: docs/cbor.md. Thread-safety: pure functions.
 #ifndef EML_CBOR_ENCODE_H_
 #define EML_CBOR_ENCODE_H_

@@ -12,6 +12,10 @@
 // ["Signature1", protected bytes as received, external_aad, payload],
 // encoded deterministically.
 //
+// FIXME: COSE_Sign (multi-signer), ES512/P-521 and Ed448 are not supported
+// (UNSUPPORTED or a size error); content-type and kid are returned, not
+// interpreted.
+//
 // Thread-safety: pure functions. Sign1Message owns copies of everything it
 // returns; it borrows nothing from the input.
 #ifndef EML_COSE_SIGN1_H_
