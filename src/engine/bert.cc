@@ -90,6 +90,10 @@ StatusOr<std::vector<std::vector<float>>> SentenceEmbedderImpl::Run(
 
 StatusOr<std::unique_ptr<SentenceEmbedder>> SentenceEmbedder::Load(const std::string& model_dir,
                                                                    const EngineOptions& options) {
+  if (options.num_threads < 0 || options.num_threads > kMaxThreads) {
+    return InvalidArgumentError("engine options: num_threads must be in [0, " +
+                                std::to_string(kMaxThreads) + "]");
+  }
   auto impl = std::make_unique<SentenceEmbedderImpl>();
   impl->options = options;
   ASSIGN_OR_RETURN(std::string config_json, ReadConfigFile(model_dir + "/config.json"));

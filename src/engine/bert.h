@@ -33,8 +33,10 @@ namespace eml::engine {
 
 enum class KernelPath { kFast, kReference };
 
+inline constexpr int kMaxThreads = 256;
+
 struct EngineOptions {
-  int num_threads = 0;  // 0 = hardware concurrency
+  int num_threads = 0;  // 0 = hardware concurrency; at most kMaxThreads
   KernelPath path = KernelPath::kFast;
   // Upper bound on the tokens of one Embed / EmbedTokenIds call (sum of the
   // sequence lengths); bounds the per-call scratch.

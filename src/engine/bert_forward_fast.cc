@@ -43,6 +43,9 @@ struct Job {
   std::atomic<bool>& failed;
 
   size_t tokens() const { return batch.total_tokens(); }
+  bool RowSplit(const WorkerContext& ctx) const {
+    return tokens() >= kRowSplitMinTokens * static_cast<size_t>(ctx.nth);
+  }
   size_t hidden() const { return config.hidden_size; }
 
   // out = in * weight^T + bias (then GELU) for this worker's share: a slice of
@@ -53,7 +56,7 @@ struct Job {
               const LinearWeights& lw, size_t out_features, float* out, bool gelu) const {
     Range rows{0, tokens()};
     Range cols{0, out_features};
-    if (tokens() >= kRowSplitMinTokens * static_cast<size_t>(ctx.nth)) {
+    if (RowSplit(ctx)) {
       rows = SplitRange(tokens(), ctx.ith, ctx.nth);
     } else {
       cols = SplitRange(out_features, ctx.ith, ctx.nth, kColumnAlign);
@@ -119,30 +122,37 @@ struct Job {
     }
   }
 
+  // In row-split mode every step after attention reads only rows its own
+  // worker wrote (GEMM rows, LayerNorm rows and embedding rows use the same
+  // SplitRange), so only the two attention boundaries need a barrier.
+  void SyncUnlessRowSplit(const WorkerContext& ctx) const {
+    if (!RowSplit(ctx)) ctx.Sync();
+  }
+
   void Layer(const WorkerContext& ctx, const EncoderLayerWeights& lw) const {
     const size_t h = hidden();
     const size_t inter = config.intermediate_size;
     Linear(ctx, s.x.data(), h, lw.query, h, s.q.data(), false);
     Linear(ctx, s.x.data(), h, lw.key, h, s.k.data(), false);
     Linear(ctx, s.x.data(), h, lw.value, h, s.v.data(), false);
-    ctx.Sync();
+    ctx.Sync();  // attention reads every row of the sequence
     Attention(ctx);
-    ctx.Sync();
+    ctx.Sync();  // the output GEMM reads every head of its rows
     Linear(ctx, s.ctx.data(), h, lw.attention_output, h, s.y.data(), false);
-    ctx.Sync();
+    SyncUnlessRowSplit(ctx);
     ResidualNorm(ctx, nullptr, lw.attention_norm);
-    ctx.Sync();
+    SyncUnlessRowSplit(ctx);
     Linear(ctx, s.x.data(), h, lw.intermediate, inter, s.ffn.data(), true);
-    ctx.Sync();
+    SyncUnlessRowSplit(ctx);
     Linear(ctx, s.ffn.data(), inter, lw.output, h, s.y.data(), false);
-    ctx.Sync();
+    SyncUnlessRowSplit(ctx);
     ResidualNorm(ctx, nullptr, lw.output_norm);
-    ctx.Sync();
+    SyncUnlessRowSplit(ctx);
   }
 
   void Run(const WorkerContext& ctx) const {
     Embed(ctx);
-    ctx.Sync();
+    SyncUnlessRowSplit(ctx);
     for (const EncoderLayerWeights& lw : w.layers) Layer(ctx, lw);
   }
 };

@@ -106,7 +106,9 @@ TEST(BertTest, FastMatchesReferenceMiniLmShapes) {
   o.weight_scale = 0.05f;
   auto model = LoadModel(o, {.num_threads = 2});
   ASSERT_NE(model, nullptr);
-  CheckModel(*model, {1, 16, 128, 45});
+  // 290 tokens: the batch takes the row-split GEMM path, each sequence alone
+  // the column-split one.
+  CheckModel(*model, {1, 16, 128, 45, 100});
 }
 
 TEST(BertTest, PaddingNeverLeaks) {
@@ -215,6 +217,16 @@ TEST(BertTest, ValidatesTokenIdsAndLengths) {
   EXPECT_EQ(code({RandomIds(160, 300, 1), RandomIds(41, 300, 2)}), StatusCode::kLimitExceeded);
   EXPECT_TRUE(model->EmbedTokenIds({}, KernelPath::kFast).ok());
   EXPECT_TRUE(model->EmbedTokenIds(std::vector<std::vector<int32_t>>{{299}}, KernelPath::kFast).ok());
+}
+
+TEST(BertTest, RejectsBadOptionsAndMissingFiles) {
+  const std::string dir = testing::MakeTempDir("opts");
+  ASSERT_TRUE(testing::WriteRandomModel(dir, SmallModel()).ok());
+  EXPECT_EQ(SentenceEmbedder::Load(dir, {.num_threads = -1}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(SentenceEmbedder::Load(dir, {.num_threads = 100000}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(SentenceEmbedder::Load(dir + "/nope").status().code(), StatusCode::kNotFound);
 }
 
 TEST(BertTest, EmbedTextsTokenizesAndTruncates) {
