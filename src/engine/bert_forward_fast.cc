@@ -64,10 +64,10 @@ struct Job {
     const size_t num_rows = rows.end - rows.begin;
     if (num_rows == 0 || cols.begin == cols.end) return;
     float* out_block = out + rows.begin * out_features;
-    if (!fast::Sgemm(false, true, num_rows, cols.end - cols.begin, in_features, 1.0f,
-                     in + rows.begin * in_features, in_features,
-                     lw.weight + cols.begin * in_features, in_features, 0.0f,
-                     out_block + cols.begin, out_features)) {
+    if (!fast::MatMulWeightT(num_rows, cols.end - cols.begin, in_features,
+                             in + rows.begin * in_features, in_features,
+                             lw.weight + cols.begin * in_features, in_features,
+                             out_block + cols.begin, out_features)) {
       failed.store(true, std::memory_order_relaxed);
       return;
     }

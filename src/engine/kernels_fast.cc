@@ -3,6 +3,13 @@
 #include <dlfcn.h>
 #include <dnnl.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define EML_HAVE_SMALL_GEMM 1
+#else
+#define EML_HAVE_SMALL_GEMM 0
+#endif
+
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -104,6 +111,139 @@ void AttentionHeadLoops(const float* q, const float* k, const float* v, size_t l
   }
 }
 
+// ---- AVX-512 small-m GEMM: c = a * w^T, w f32 [n, k] row-major ----
+// Dot products along k: a 4 (rows of a) x 4 (rows of w) block of zmm
+// accumulators, so each loaded vector feeds four FMAs, then one transpose-add
+// turns the 16 accumulators into the 16 outputs. Compiled for AVX-512 only
+// (target attribute) and called only after a run-time CPU check.
+#if EML_HAVE_SMALL_GEMM
+// GCC 12's own intrinsics (_mm512_undefined_ps: `__Y = __Y`) trip
+// -Wmaybe-uninitialized once inlined here; the warning is about the header.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#define EML_AVX512 __attribute__((target("avx512f,avx512dq"), always_inline)) inline
+#define EML_AVX512_FN __attribute__((target("avx512f,avx512dq")))
+
+// Sums of 16 vectors in one: result[e] = sum of all lanes of v[e].
+EML_AVX512 __m512 TransposeSum16(const __m512* v) {
+  __m512 s[8];
+  for (int i = 0; i < 8; ++i) {
+    s[i] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]),
+                         _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]));
+  }
+  __m512 u[4];
+  for (int i = 0; i < 4; ++i) {
+    const __m512d a = _mm512_castps_pd(s[2 * i]);
+    const __m512d b = _mm512_castps_pd(s[2 * i + 1]);
+    u[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)),
+                         _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
+  }
+  // Each 128-bit lane of u[i] now holds partial sums of v[4i .. 4i+3].
+  const __m512 w01 = _mm512_add_ps(_mm512_shuffle_f32x4(u[0], u[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm512_shuffle_f32x4(u[0], u[1], _MM_SHUFFLE(3, 1, 3, 1)));
+  const __m512 w23 = _mm512_add_ps(_mm512_shuffle_f32x4(u[2], u[3], _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm512_shuffle_f32x4(u[2], u[3], _MM_SHUFFLE(3, 1, 3, 1)));
+  return _mm512_add_ps(_mm512_shuffle_f32x4(w01, w23, _MM_SHUFFLE(2, 0, 2, 0)),
+                       _mm512_shuffle_f32x4(w01, w23, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+// One MB x NB tile of c: dot products of MB rows of a with NB rows of w along k.
+// accumulate: c += instead of c =. prefetch (or null): the same columns of
+// the next weight rows, touched while this block computes.
+template <int MB, int NB>
+EML_AVX512 void SmallGemmTile(const float* a, size_t lda, const float* w, size_t ldw, size_t k,
+                              float* c, size_t ldc, bool accumulate, const float* prefetch) {
+  __m512 acc[MB * NB];
+  for (int i = 0; i < MB * NB; ++i) acc[i] = _mm512_setzero_ps();
+  size_t p = 0;
+  for (; p + 16 <= k; p += 16) {
+    __m512 wv[NB];
+    for (int j = 0; j < NB; ++j) wv[j] = _mm512_loadu_ps(w + j * ldw + p);
+    if (prefetch != nullptr) {
+      for (int j = 0; j < NB; ++j) {
+        _mm_prefetch(reinterpret_cast<const char*>(prefetch + j * ldw + p), _MM_HINT_T0);
+      }
+    }
+    for (int i = 0; i < MB; ++i) {
+      const __m512 av = _mm512_loadu_ps(a + i * lda + p);
+      for (int j = 0; j < NB; ++j) acc[i * NB + j] = _mm512_fmadd_ps(av, wv[j], acc[i * NB + j]);
+    }
+  }
+  if (p < k) {
+    const __mmask16 mask = static_cast<__mmask16>((1u << (k - p)) - 1);
+    __m512 wv[NB];
+    for (int j = 0; j < NB; ++j) wv[j] = _mm512_maskz_loadu_ps(mask, w + j * ldw + p);
+    for (int i = 0; i < MB; ++i) {
+      const __m512 av = _mm512_maskz_loadu_ps(mask, a + i * lda + p);
+      for (int j = 0; j < NB; ++j) acc[i * NB + j] = _mm512_fmadd_ps(av, wv[j], acc[i * NB + j]);
+    }
+  }
+  if constexpr (MB == 4 && NB == 4) {
+    const __m512 sums = TransposeSum16(acc);  // element 4i + j = c[i, j]
+    __m128 rows[4] = {_mm512_extractf32x4_ps(sums, 0), _mm512_extractf32x4_ps(sums, 1),
+                      _mm512_extractf32x4_ps(sums, 2), _mm512_extractf32x4_ps(sums, 3)};
+    for (int i = 0; i < 4; ++i) {
+      if (accumulate) rows[i] = _mm_add_ps(rows[i], _mm_loadu_ps(c + i * ldc));
+      _mm_storeu_ps(c + i * ldc, rows[i]);
+    }
+  } else {
+    for (int i = 0; i < MB; ++i) {
+      for (int j = 0; j < NB; ++j) {
+        const float sum = _mm512_reduce_add_ps(acc[i * NB + j]);
+        c[i * ldc + j] = accumulate ? c[i * ldc + j] + sum : sum;
+      }
+    }
+  }
+}
+
+// Columns [n0, n0 + NB) for all m rows: the NB weight rows are read from
+// memory once and stay in L1 while every block of 4 rows of a passes by.
+template <int NB>
+EML_AVX512 void SmallGemmColumns(size_t m, size_t k, const float* a, size_t lda, const float* w,
+                                 size_t ldw, float* c, size_t ldc, bool accumulate,
+                                 const float* prefetch) {
+  size_t i = 0;
+  for (; i + 4 <= m; i += 4) {
+    SmallGemmTile<4, NB>(a + i * lda, lda, w, ldw, k, c + i * ldc, ldc, accumulate,
+                         i == 0 ? prefetch : nullptr);
+  }
+  for (; i < m; ++i) {
+    SmallGemmTile<1, NB>(a + i * lda, lda, w, ldw, k, c + i * ldc, ldc, accumulate,
+                         i == 0 ? prefetch : nullptr);
+  }
+}
+
+// k is cut into chunks so that the chunk of a (m rows) stays in L1 while the
+// weight rows stream past.
+constexpr size_t kSmallGemmKChunk = 256;
+
+EML_AVX512_FN void SmallGemmAvx512(size_t m, size_t n, size_t k, const float* a, size_t lda,
+                                   const float* w, size_t ldw, float* c, size_t ldc) {
+  for (size_t p = 0; p < k; p += kSmallGemmKChunk) {
+    const size_t kc = k - p < kSmallGemmKChunk ? k - p : kSmallGemmKChunk;
+    const bool accumulate = p > 0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const float* next = j + 8 <= n ? w + (j + 4) * ldw + p : nullptr;
+      SmallGemmColumns<4>(m, kc, a + p, lda, w + j * ldw + p, ldw, c + j, ldc, accumulate, next);
+    }
+    for (; j < n; ++j) {
+      SmallGemmColumns<1>(m, kc, a + p, lda, w + j * ldw + p, ldw, c + j, ldc, accumulate,
+                          nullptr);
+    }
+  }
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif  // EML_HAVE_SMALL_GEMM
+
+// Up to this many rows of a the AVX-512 kernel beats dnnl_sgemm, which packs
+// the weights on every call (measured: docs/engine.md, Performance).
+constexpr size_t kSmallGemmMaxRows = 32;
+
 }  // namespace
 
 void UseSingleThreadedBlasOnThisThread() {
@@ -125,6 +265,26 @@ bool Sgemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha
       static_cast<dnnl_dim_t>(lda), b, static_cast<dnnl_dim_t>(ldb), beta, c,
       static_cast<dnnl_dim_t>(ldc));
   return status == dnnl_success;
+}
+
+bool HasSmallGemmKernel() {
+#if EML_HAVE_SMALL_GEMM
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  return has;
+#else
+  return false;
+#endif
+}
+
+bool MatMulWeightT(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* w,
+                   size_t ldw, float* c, size_t ldc) {
+#if EML_HAVE_SMALL_GEMM
+  if (m <= kSmallGemmMaxRows && HasSmallGemmKernel()) {
+    SmallGemmAvx512(m, n, k, a, lda, w, ldw, c, ldc);
+    return true;
+  }
+#endif
+  return Sgemm(false, true, m, n, k, 1.0f, a, lda, w, ldw, 0.0f, c, ldc);
 }
 
 float Exp(float x) { return ExpInline(x); }

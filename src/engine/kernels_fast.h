@@ -32,6 +32,16 @@ void UseSingleThreadedBlasOnThisThread();
                          const float* a, size_t lda, const float* b, size_t ldb, float beta,
                          float* c, size_t ldc);
 
+// Row-major c f32 [m, n] (stride ldc) = a f32 [m, k] (stride lda) * w^T, where
+// w f32 [n, k] (stride ldw) is a PyTorch Linear weight used in place. For
+// m <= 32 on AVX-512 CPUs a register-blocked kernel that streams each weight
+// row once (no packing); otherwise Sgemm. Returns false if the BLAS failed.
+[[nodiscard]] bool MatMulWeightT(size_t m, size_t n, size_t k, const float* a, size_t lda,
+                                 const float* w, size_t ldw, float* c, size_t ldc);
+
+// True if MatMulWeightT's AVX-512 kernel runs on this CPU.
+bool HasSmallGemmKernel();
+
 float Exp(float x);
 float Erf(float x);
 float Gelu(float x);  // 0.5 x (1 + Erf(x / sqrt(2)))

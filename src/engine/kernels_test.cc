@@ -122,6 +122,42 @@ TEST(KernelsTest, SgemmMatchesReferenceLinear) {
   for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expected[i], 1e-4) << i;
 }
 
+TEST(KernelsTest, MatMulWeightTMatchesReferenceLinear) {
+  // Awkward shapes for the AVX-512 small-m kernel (m <= 32: 4x4 blocks plus
+  // row / column tails, k not a multiple of 16 or of its k chunk), strided
+  // operands as the column split uses them, and m above the kernel's range
+  // (the Sgemm path). Same 1e-4 bound as Sgemm (float sums of k products in
+  // [-1, 1]).
+  const size_t shapes[][3] = {{1, 384, 384}, {3, 70, 50}, {16, 384, 1536}, {17, 1536, 37},
+                              {32, 300, 9},  {64, 33, 66}, {5, 1, 3},      {31, 529, 130}};
+  for (const auto& [m, k, n] : shapes) {
+    const size_t lda = k + 3, ldw = k + 5, ldc = n + 7;
+    const std::vector<float> a = RandomVector(m * lda, -1, 1, m * 31 + k);
+    const std::vector<float> w = RandomVector(n * ldw, -1, 1, n * 17 + k);
+    std::vector<float> a_dense(m * k), w_dense(n * k);
+    for (size_t i = 0; i < m; ++i) {
+      for (size_t p = 0; p < k; ++p) a_dense[i * k + p] = a[i * lda + p];
+    }
+    for (size_t j = 0; j < n; ++j) {
+      for (size_t p = 0; p < k; ++p) w_dense[j * k + p] = w[j * ldw + p];
+    }
+    const std::vector<float> zero(n, 0.0f);
+    std::vector<float> expected(m * n), got(m * ldc, 123.0f);
+    ref::Linear(a_dense.data(), m, k, w_dense.data(), zero.data(), n, expected.data());
+    ASSERT_TRUE(fast::MatMulWeightT(m, n, k, a.data(), lda, w.data(), ldw, got.data(), ldc));
+    for (size_t i = 0; i < m; ++i) {
+      for (size_t j = 0; j < ldc; ++j) {
+        if (j >= n) {
+          ASSERT_EQ(got[i * ldc + j], 123.0f) << "wrote outside c: " << m << "x" << k << "x" << n;
+        } else {
+          ASSERT_NEAR(got[i * ldc + j], expected[i * n + j], 1e-4)
+              << m << "x" << k << "x" << n << " at " << i << "," << j;
+        }
+      }
+    }
+  }
+}
+
 TEST(KernelsTest, AttentionHeadMatchesReference) {
   // Both code paths (loops below 32 tokens, GEMMs from 32). Max abs 2e-5.
   const size_t heads = 3, head_dim = 24, hidden = heads * head_dim;
