@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "core/secret.h"
 #include "crypto/crypto_internal.h"
 
 namespace eml::crypto {
@@ -68,6 +69,16 @@ bool IsSmallOrderEncoding(ByteSpan p) {
 
 }  // namespace
 
+struct Ed25519PrivateKey::Impl {
+  UniqueEvpPkey pkey;
+};
+
+Ed25519PrivateKey::Ed25519PrivateKey(std::unique_ptr<Impl> impl, Bytes public_key)
+    : impl_(std::move(impl)), public_key_(std::move(public_key)) {}
+Ed25519PrivateKey::Ed25519PrivateKey(Ed25519PrivateKey&&) noexcept = default;
+Ed25519PrivateKey& Ed25519PrivateKey::operator=(Ed25519PrivateKey&&) noexcept = default;
+Ed25519PrivateKey::~Ed25519PrivateKey() = default;
+
 StatusOr<Ed25519PrivateKey> Ed25519PrivateKey::Generate() {
   SecretBytes seed(kEd25519SeedSize);
   if (RAND_bytes(seed.MutableData(), static_cast<int>(seed.size())) != 1) {
@@ -89,15 +100,12 @@ StatusOr<Ed25519PrivateKey> Ed25519PrivateKey::FromSeed(ByteSpan seed32) {
       len != kEd25519PublicKeySize) {
     return OpenSslError(StatusCode::kInternal, "ed25519: cannot derive public key");
   }
-  return Ed25519PrivateKey(SecretBytes(seed32), std::move(public_key));
+  return Ed25519PrivateKey(std::make_unique<Impl>(Impl{std::move(pkey)}), std::move(public_key));
 }
 
 StatusOr<Bytes> Ed25519PrivateKey::Sign(ByteSpan message) const {
-  ByteSpan seed = seed_.RevealSecret();
-  UniqueEvpPkey pkey(
-      EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()));
   UniqueEvpMdCtx ctx(EVP_MD_CTX_new());
-  if (!pkey || !ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) {
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, impl_->pkey.get()) != 1) {
     return OpenSslError(StatusCode::kInternal, "ed25519: sign init failed");
   }
   Bytes signature(kEd25519SignatureSize);

@@ -25,9 +25,9 @@
 #define EML_CRYPTO_ED25519_H_
 
 #include <cstddef>
+#include <memory>
 
 #include "core/bytes.h"
-#include "core/secret.h"
 #include "core/status.h"
 
 namespace eml::crypto {
@@ -42,8 +42,9 @@ class Ed25519PrivateKey {
   // InvalidArgument unless `seed32` is exactly 32 bytes.
   static StatusOr<Ed25519PrivateKey> FromSeed(ByteSpan seed32);
 
-  Ed25519PrivateKey(Ed25519PrivateKey&&) noexcept = default;
-  Ed25519PrivateKey& operator=(Ed25519PrivateKey&&) noexcept = default;
+  Ed25519PrivateKey(Ed25519PrivateKey&&) noexcept;
+  Ed25519PrivateKey& operator=(Ed25519PrivateKey&&) noexcept;
+  ~Ed25519PrivateKey();
   Ed25519PrivateKey(const Ed25519PrivateKey&) = delete;
   Ed25519PrivateKey& operator=(const Ed25519PrivateKey&) = delete;
 
@@ -52,10 +53,13 @@ class Ed25519PrivateKey {
   StatusOr<Bytes> Sign(ByteSpan message) const;
 
  private:
-  Ed25519PrivateKey(SecretBytes seed, Bytes public_key)
-      : seed_(std::move(seed)), public_key_(std::move(public_key)) {}
+  // The OpenSSL key is built once: rebuilding it from the seed on every
+  // Sign() re-derives the public key (a scalar multiplication) and doubled
+  // the cost of signing. OpenSSL wipes the private key when it is freed.
+  struct Impl;
+  Ed25519PrivateKey(std::unique_ptr<Impl> impl, Bytes public_key);
 
-  SecretBytes seed_;
+  std::unique_ptr<Impl> impl_;
   Bytes public_key_;
 };
 
