@@ -215,14 +215,17 @@ EML_AVX512 void SmallGemmColumns(size_t m, size_t k, const float* a, size_t lda,
   }
 }
 
-// k is cut into chunks so that the chunk of a (m rows) stays in L1 while the
-// weight rows stream past.
-constexpr size_t kSmallGemmKChunk = 256;
+// k is cut into chunks so that the chunk of a (m rows, <= 24 KiB) stays in L1
+// while the weight rows stream past (measured at m = 16: 384-float chunks
+// beat 256 by ~10% for 16 x 384 x 1536).
+constexpr size_t kSmallGemmChunkFloats = 6144;
 
 EML_AVX512_FN void SmallGemmAvx512(size_t m, size_t n, size_t k, const float* a, size_t lda,
                                    const float* w, size_t ldw, float* c, size_t ldc) {
-  for (size_t p = 0; p < k; p += kSmallGemmKChunk) {
-    const size_t kc = k - p < kSmallGemmKChunk ? k - p : kSmallGemmKChunk;
+  size_t chunk = kSmallGemmChunkFloats / m / 16 * 16;
+  chunk = chunk < 128 ? 128 : chunk;
+  for (size_t p = 0; p < k; p += chunk) {
+    const size_t kc = k - p < chunk ? k - p : chunk;
     const bool accumulate = p > 0;
     size_t j = 0;
     for (; j + 4 <= n; j += 4) {
