@@ -31,6 +31,9 @@ expect 0 "dims=32 norm=1\.000000 tokens=3 truncated=false" -- \
   "$eml" embed --model-dir "$model" --text "hello" --threads 2
 expect 0 "\[1\] dims=32 norm=1\.000000 tokens=8 truncated=false" -- \
   "$eml" embed --model-dir "$model" --text "a" --text "The weather is lovely today." --reference
+# Identical texts have cosine 1; the pair line is printed once per pair.
+expect 0 "cosine\[0,1\]=1\.0000" -- \
+  "$eml" embed --model-dir "$model" --text "same words" --text "same words"
 expect 0 "truncated=true" -- \
   "$eml" embed --model-dir "$model" --text "$(printf 'word %.0s' {1..300})"
 json="$("$eml" embed --model-dir "$model" --text "hi" --format json)" || fail "json embed"

@@ -2,7 +2,8 @@
 //   eml embed --model-dir DIR --text "..." [--text ...] [--format text|json]
 //             [--threads N] [--reference]
 // Text output: per input its dimensions, L2 norm, tokens used, truncation
-// flag and the first 8 values. JSON output adds the full vector.
+// flag and the first 8 values, then the cosine similarity of every pair.
+// JSON output adds the full vector.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -34,6 +35,13 @@ double L2Norm(const std::vector<float>& v) {
   return std::sqrt(sum);
 }
 
+double Cosine(const std::vector<float>& a, const std::vector<float>& b) {
+  double dot = 0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) dot += static_cast<double>(a[i]) * b[i];
+  const double norms = L2Norm(a) * L2Norm(b);
+  return norms > 0 ? dot / norms : 0.0;
+}
+
 void PrintText(const std::vector<engine::Embedding>& embeddings) {
   for (size_t i = 0; i < embeddings.size(); ++i) {
     const engine::Embedding& e = embeddings[i];
@@ -42,6 +50,12 @@ void PrintText(const std::vector<engine::Embedding>& embeddings) {
                 e.truncated ? "true" : "false");
     for (size_t j = 0; j < e.values.size() && j < 8; ++j) std::printf(" %.6f", e.values[j]);
     std::printf("\n");
+  }
+  for (size_t i = 0; i < embeddings.size(); ++i) {
+    for (size_t j = i + 1; j < embeddings.size(); ++j) {
+      std::printf("cosine[%zu,%zu]=%.4f\n", i, j,
+                  Cosine(embeddings[i].values, embeddings[j].values));
+    }
   }
 }
 
