@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/bytes.h"
 #include "core/status.h"
 
 namespace eml::crypto::internal {
@@ -27,6 +28,9 @@ using UniqueEvpCipherCtx = std::unique_ptr<EVP_CIPHER_CTX, EvpCipherCtxDeleter>;
 // "<what>" as the message. OpenSSL's own error strings are not forwarded: they
 // can be long and are not part of our stable error surface.
 Status OpenSslError(StatusCode code, std::string_view what);
+
+// DER SubjectPublicKeyInfo of a key; empty on failure.
+Bytes PublicKeySpkiDer(const EVP_PKEY* pkey);
 
 }  // namespace eml::crypto::internal
 

@@ -210,12 +210,7 @@ Bytes EcdsaPublicKey::UncompressedPoint() const {
 }
 
 Bytes EcdsaPublicKey::SpkiDer() const {
-  unsigned char* der = nullptr;
-  int len = i2d_PUBKEY(impl_->pkey.get(), &der);
-  if (len <= 0) return Bytes();
-  Bytes out(der, der + len);
-  OPENSSL_free(der);
-  return out;
+  return internal::PublicKeySpkiDer(impl_->pkey.get());
 }
 
 Status EcdsaPublicKey::Verify(ByteSpan message, ByteSpan signature,

@@ -56,12 +56,7 @@ StatusOr<RsaPrivateKey> RsaPrivateKey::FromPem(std::string_view pem) {
 }
 
 Bytes RsaPrivateKey::PublicKeySpkiDer() const {
-  unsigned char* der = nullptr;
-  int len = i2d_PUBKEY(impl_->pkey.get(), &der);
-  if (len <= 0) return Bytes();
-  Bytes out(der, der + len);
-  OPENSSL_free(der);
-  return out;
+  return internal::PublicKeySpkiDer(impl_->pkey.get());
 }
 
 StatusOr<SecretBytes> RsaPrivateKey::DecryptOaepSha256(ByteSpan ciphertext) const {

@@ -1,10 +1,9 @@
 #include "engine/bert.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
+#include "core/file.h"
 #include "engine/bert_forward.h"
 #include "engine/bert_weights.h"
 #include "engine/kernels_fast.h"
@@ -28,19 +27,6 @@ class SentenceEmbedderImpl {
   StatusOr<std::vector<std::vector<float>>> Run(std::span<const std::vector<int32_t>> batch,
                                                 KernelPath path) const;
 };
-
-namespace {
-
-StatusOr<std::string> ReadConfigFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError("cannot open " + path);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return IoError("cannot read " + path);
-  return buffer.str();
-}
-
-}  // namespace
 
 Status SentenceEmbedderImpl::Validate(std::span<const std::vector<int32_t>> batch) const {
   size_t total = 0;
@@ -96,7 +82,7 @@ StatusOr<std::unique_ptr<SentenceEmbedder>> SentenceEmbedder::Load(const std::st
   }
   auto impl = std::make_unique<SentenceEmbedderImpl>();
   impl->options = options;
-  ASSIGN_OR_RETURN(std::string config_json, ReadConfigFile(model_dir + "/config.json"));
+  ASSIGN_OR_RETURN(std::string config_json, ReadSmallFile(model_dir + "/config.json", kMaxConfigFileSize));
   ASSIGN_OR_RETURN(impl->config, ParseBertConfig(config_json));
   ASSIGN_OR_RETURN(impl->pooling, LoadPoolingConfig(model_dir));
   ASSIGN_OR_RETURN(int max_seq_length, LoadMaxSeqLength(model_dir));

@@ -2,10 +2,11 @@
 
 #include <cstdint>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "core/file.h"
 
 namespace eml::engine {
 namespace {
@@ -59,29 +60,12 @@ Status CheckStringField(const Json& json, const char* field, const char* require
   return OkStatus();
 }
 
-StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFoundError("cannot open " + path);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return IoError("cannot read " + path);
-  return buffer.str();
-}
-
 bool FileExists(const std::string& path) { return std::ifstream(path).good(); }
-
-constexpr size_t kMaxConfigBytes = 1 << 20;
-
-StatusOr<std::string> ReadSmallFile(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
-  if (text.size() > kMaxConfigBytes) return LimitExceededError(path + ": larger than 1 MiB");
-  return text;
-}
 
 }  // namespace
 
 StatusOr<BertConfig> ParseBertConfig(std::string_view config_json) {
-  if (config_json.size() > kMaxConfigBytes) return LimitExceededError("bert config: larger than 1 MiB");
+  if (config_json.size() > kMaxConfigFileSize) return LimitExceededError("bert config: larger than 1 MiB");
   ASSIGN_OR_RETURN(Json json, ParseJsonObject(config_json, "bert config"));
   if (!IsBert(json)) return UnsupportedError("bert config: model_type is not \"bert\"");
   auto act = json.find("hidden_act");
@@ -154,7 +138,7 @@ StatusOr<PoolingConfig> ParsePoolingConfig(std::string_view modules_json,
 StatusOr<PoolingConfig> LoadPoolingConfig(const std::string& model_dir) {
   const std::string modules_path = model_dir + "/modules.json";
   if (!FileExists(modules_path)) return PoolingConfig{};
-  ASSIGN_OR_RETURN(std::string modules, ReadSmallFile(modules_path));
+  ASSIGN_OR_RETURN(std::string modules, ReadSmallFile(modules_path, kMaxConfigFileSize));
   // The Pooling module's folder is named by its "path" (conventionally
   // 1_Pooling); look it up rather than assuming.
   Json parsed = Json::parse(modules, nullptr, false);
@@ -173,7 +157,7 @@ StatusOr<PoolingConfig> LoadPoolingConfig(const std::string& model_dir) {
   std::string pooling_json;
   const std::string pooling_path = model_dir + "/" + pooling_dir + "/config.json";
   if (FileExists(pooling_path)) {
-    ASSIGN_OR_RETURN(pooling_json, ReadSmallFile(pooling_path));
+    ASSIGN_OR_RETURN(pooling_json, ReadSmallFile(pooling_path, kMaxConfigFileSize));
   }
   return ParsePoolingConfig(modules, pooling_json);
 }
@@ -181,7 +165,7 @@ StatusOr<PoolingConfig> LoadPoolingConfig(const std::string& model_dir) {
 StatusOr<int> LoadMaxSeqLength(const std::string& model_dir) {
   const std::string path = model_dir + "/sentence_bert_config.json";
   if (!FileExists(path)) return 0;
-  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path));
+  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, kMaxConfigFileSize));
   ASSIGN_OR_RETURN(Json json, ParseJsonObject(text, "sentence_bert_config.json"));
   auto it = json.find("max_seq_length");
   if (it == json.end()) return 0;

@@ -11,6 +11,7 @@
 #ifndef EML_ENGINE_BERT_CONFIG_H_
 #define EML_ENGINE_BERT_CONFIG_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,8 @@ inline constexpr int kMaxHeads = 256;
 inline constexpr int kMaxVocab = 1 << 20;
 inline constexpr int kMaxPositions = 8192;
 inline constexpr int kMaxTypeVocab = 16;
+// config.json, modules.json and the pooling/sentence configs are read whole.
+inline constexpr size_t kMaxConfigFileSize = 1 << 20;
 
 // Parses config.json. Requires model_type "bert" (or "BertModel" among
 // "architectures"), hidden_act "gelu" (exact erf GELU; anything else is

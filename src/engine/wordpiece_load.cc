@@ -4,10 +4,10 @@
 // approximated.
 #include <exception>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
+
+#include "core/file.h"
 
 #include "engine/wordpiece.h"
 
@@ -16,25 +16,10 @@ namespace {
 
 using nlohmann::json;
 
-constexpr uintmax_t kMaxTokenizerFileSize = 64u << 20;
-
-StatusOr<std::string> ReadSmallFile(const std::string& path) {
-  std::error_code ec;
-  uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec) return NotFoundError("tokenizer: cannot stat " + path);
-  if (size > kMaxTokenizerFileSize) {
-    return LimitExceededError("tokenizer: file exceeds 64 MiB: " + path);
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return IoError("tokenizer: cannot open " + path);
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) return IoError("tokenizer: read failed: " + path);
-  return buf.str();
-}
+constexpr size_t kMaxTokenizerFileSize = 64u << 20;
 
 StatusOr<json> ReadJson(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path));
+  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, kMaxTokenizerFileSize));
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     return InvalidArgumentError("tokenizer: not a JSON object: " + path);
@@ -188,7 +173,7 @@ StatusOr<WordPieceTokenizer> WordPieceTokenizer::FromTokenizerJson(const std::st
 
 StatusOr<WordPieceTokenizer> WordPieceTokenizer::FromVocabTxt(
     const std::string& vocab_path, const std::string& tokenizer_config_path) {
-  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(vocab_path));
+  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(vocab_path, kMaxTokenizerFileSize));
   WordPieceTokenizer t;
   RETURN_IF_ERROR(t.SetVocab(SplitVocabLines(text)));
   if (!tokenizer_config_path.empty()) {
