@@ -238,6 +238,81 @@ EML_AVX512_FN void SmallGemmAvx512(size_t m, size_t n, size_t k, const float* a,
     }
   }
 }
+
+// ---- AVX-512 attention for one head of a short sequence ----
+// len <= 16 keys fit one zmm of scores; head_dim a multiple of 16, <= 64.
+// Keys are transposed once (kt[d] = key column d), so a query's scores are
+// head_dim broadcast FMAs; four queries are in flight at a time so the FMA
+// chains overlap. Same Exp polynomial as ExpInline.
+constexpr size_t kSmallAttentionMaxLen = 16;
+constexpr size_t kSmallAttentionMaxHeadDim = 64;
+
+EML_AVX512 __m512 ExpAvx512(__m512 x) {
+  x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+  x = _mm512_min_ps(x, _mm512_set1_ps(88.0f));
+  const __m512 n = _mm512_sub_ps(
+      _mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504f), _mm512_set1_ps(12582912.0f)),
+      _mm512_set1_ps(12582912.0f));
+  const __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.42860677e-6f),
+                                    _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145752f), x));
+  __m512 p = _mm512_set1_ps(1.0f / 5040);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  const __m512i bits = _mm512_slli_epi32(
+      _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+  return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+}
+
+// Queries [i0, i0 + QB) of the head; kt f32 [head_dim][16] transposed keys.
+template <int QB>
+EML_AVX512 void SmallAttentionQueries(const float* q, const float* v, size_t len, size_t stride,
+                                      size_t head_dim, float scale, const __m512* kt, size_t i0,
+                                      float* out) {
+  const __mmask16 mask = static_cast<__mmask16>((1u << len) - 1);
+  __m512 s[QB];
+  for (int b = 0; b < QB; ++b) s[b] = _mm512_setzero_ps();
+  for (size_t d = 0; d < head_dim; ++d) {
+    for (int b = 0; b < QB; ++b) {
+      s[b] = _mm512_fmadd_ps(_mm512_set1_ps(q[(i0 + b) * stride + d]), kt[d], s[b]);
+    }
+  }
+  alignas(64) float p[QB][16];
+  for (int b = 0; b < QB; ++b) {
+    const __m512 x = _mm512_mul_ps(s[b], _mm512_set1_ps(scale));
+    const float max = _mm512_mask_reduce_max_ps(mask, x);
+    const __m512 e = _mm512_maskz_mov_ps(mask, ExpAvx512(_mm512_sub_ps(x, _mm512_set1_ps(max))));
+    const float inv_sum = 1.0f / _mm512_reduce_add_ps(e);
+    _mm512_store_ps(p[b], _mm512_mul_ps(e, _mm512_set1_ps(inv_sum)));
+  }
+  for (size_t c = 0; c < head_dim; c += 16) {
+    __m512 o[QB];
+    for (int b = 0; b < QB; ++b) o[b] = _mm512_setzero_ps();
+    for (size_t j = 0; j < len; ++j) {
+      const __m512 vj = _mm512_loadu_ps(v + j * stride + c);
+      for (int b = 0; b < QB; ++b) o[b] = _mm512_fmadd_ps(_mm512_set1_ps(p[b][j]), vj, o[b]);
+    }
+    for (int b = 0; b < QB; ++b) _mm512_storeu_ps(out + (i0 + b) * stride + c, o[b]);
+  }
+}
+
+EML_AVX512_FN void SmallAttentionAvx512(const float* q, const float* k, const float* v,
+                                        size_t len, size_t stride, size_t head_dim, float scale,
+                                        float* out) {
+  alignas(64) float kt_mem[kSmallAttentionMaxHeadDim][16] = {};
+  for (size_t j = 0; j < len; ++j) {
+    for (size_t d = 0; d < head_dim; ++d) kt_mem[d][j] = k[j * stride + d];
+  }
+  __m512 kt[kSmallAttentionMaxHeadDim];
+  for (size_t d = 0; d < head_dim; ++d) kt[d] = _mm512_load_ps(kt_mem[d]);
+  size_t i = 0;
+  for (; i + 4 <= len; i += 4) SmallAttentionQueries<4>(q, v, len, stride, head_dim, scale, kt, i, out);
+  for (; i < len; ++i) SmallAttentionQueries<1>(q, v, len, stride, head_dim, scale, kt, i, out);
+}
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
@@ -362,6 +437,13 @@ void Softmax(float* x, size_t n, float scale) {
 
 bool AttentionHead(const float* q, const float* k, const float* v, size_t len, size_t stride,
                    size_t head_dim, float scale, float* scratch, float* out) {
+#if EML_HAVE_SMALL_GEMM
+  if (len <= kSmallAttentionMaxLen && head_dim % 16 == 0 &&
+      head_dim <= kSmallAttentionMaxHeadDim && HasSmallGemmKernel()) {
+    SmallAttentionAvx512(q, k, v, len, stride, head_dim, scale, out);
+    return true;
+  }
+#endif
   if (len < kAttentionGemmMinLen) {
     AttentionHeadLoops(q, k, v, len, stride, head_dim, scale, scratch, out);
     return true;

@@ -158,6 +158,30 @@ TEST(KernelsTest, MatMulWeightTMatchesReferenceLinear) {
   }
 }
 
+TEST(KernelsTest, ShortAttentionHeadMatchesReference) {
+  // The AVX-512 path for <= 16 tokens and head_dim 16 / 32 / 64 (and the loop
+  // path beside it: 17 tokens, head_dim 40). Max abs 2e-5, as below.
+  for (size_t head_dim : {16u, 32u, 40u, 64u}) {
+    const size_t heads = 2, hidden = heads * head_dim;
+    for (size_t len : {1u, 2u, 3u, 4u, 5u, 15u, 16u, 17u}) {
+      const std::vector<float> q = RandomVector(len * hidden, -2, 2, len + head_dim);
+      const std::vector<float> k = RandomVector(len * hidden, -2, 2, len + 100 + head_dim);
+      const std::vector<float> v = RandomVector(len * hidden, -2, 2, len + 200 + head_dim);
+      std::vector<float> expected(len * hidden), got(len * hidden, -7.0f), scratch(len * len);
+      ref::Attention(q.data(), k.data(), v.data(), len, hidden, heads, expected.data());
+      const float scale = 1.0f / std::sqrt(float(head_dim));
+      for (size_t h = 0; h < heads; ++h) {
+        const size_t col = h * head_dim;
+        ASSERT_TRUE(fast::AttentionHead(&q[col], &k[col], &v[col], len, hidden, head_dim, scale,
+                                        scratch.data(), &got[col]));
+      }
+      for (size_t i = 0; i < got.size(); ++i) {
+        ASSERT_NEAR(got[i], expected[i], 2e-5) << head_dim << " " << len << " " << i;
+      }
+    }
+  }
+}
+
 TEST(KernelsTest, AttentionHeadMatchesReference) {
   // Both code paths (loops below 32 tokens, GEMMs from 32). Max abs 2e-5.
   const size_t heads = 3, head_dim = 24, hidden = heads * head_dim;
