@@ -246,6 +246,7 @@ EML_AVX512_FN void SmallGemmAvx512(size_t m, size_t n, size_t k, const float* a,
 // chains overlap. Same Exp polynomial as ExpInline.
 constexpr size_t kSmallAttentionMaxLen = 16;
 constexpr size_t kSmallAttentionMaxHeadDim = 64;
+constexpr size_t kBlockedAttentionMaxLen = 128;
 
 EML_AVX512 __m512 ExpAvx512(__m512 x) {
   x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
@@ -312,6 +313,106 @@ EML_AVX512_FN void SmallAttentionAvx512(const float* q, const float* k, const fl
   size_t i = 0;
   for (; i + 4 <= len; i += 4) SmallAttentionQueries<4>(q, v, len, stride, head_dim, scale, kt, i, out);
   for (; i < len; ++i) SmallAttentionQueries<1>(q, v, len, stride, head_dim, scale, kt, i, out);
+}
+
+// Softmax (as Softmax above) of one row, 16 lanes at a time, tail masked.
+EML_AVX512 void SoftmaxAvx512(float* x, size_t n, float scale) {
+  __m512 vmax = _mm512_set1_ps(-INFINITY);
+  for (size_t i = 0; i < n; i += 16) {
+    const __mmask16 m = n - i >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (n - i)) - 1);
+    vmax = _mm512_mask_max_ps(vmax, m, vmax, _mm512_maskz_loadu_ps(m, x + i));
+  }
+  const __m512 max = _mm512_set1_ps(_mm512_reduce_max_ps(vmax) * scale);
+  const __m512 vscale = _mm512_set1_ps(scale);
+  __m512 vsum = _mm512_setzero_ps();
+  for (size_t i = 0; i < n; i += 16) {
+    const __mmask16 m = n - i >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (n - i)) - 1);
+    const __m512 e = _mm512_maskz_mov_ps(
+        m, ExpAvx512(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(m, x + i), vscale, max)));
+    _mm512_mask_storeu_ps(x + i, m, e);
+    vsum = _mm512_add_ps(vsum, e);
+  }
+  const __m512 inv_sum = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vsum));
+  for (size_t i = 0; i < n; i += 16) {
+    const __mmask16 m = n - i >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (n - i)) - 1);
+    _mm512_mask_storeu_ps(x + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), inv_sum));
+  }
+}
+
+// Longer heads, four queries at a time: scores against blocks of 16 keys
+// (keys transposed once into kt f32 [head_dim, len16], len16 = len rounded up
+// to 16, zero-padded), the usual Softmax on the first len scores, then P * V
+// with broadcast FMAs. rows f32 [4, len16] holds the scores. head_dim is a
+// multiple of 16.
+template <int QB>
+EML_AVX512 void AttentionQueryBlock(const float* q, const float* v, size_t len, size_t len16,
+                                    size_t stride, size_t head_dim, float scale, const float* kt,
+                                    float* rows, size_t i0, float* out) {
+  const __m512 zero = _mm512_setzero_ps();
+  for (size_t kb = 0; kb < len16; kb += 32) {
+    const bool two = kb + 16 < len16;
+    __m512 acc[QB][2];
+    for (int b = 0; b < QB; ++b) acc[b][0] = acc[b][1] = zero;
+    for (size_t d = 0; d < head_dim; ++d) {
+      const __m512 k0 = _mm512_loadu_ps(kt + d * len16 + kb);
+      const __m512 k1 = two ? _mm512_loadu_ps(kt + d * len16 + kb + 16) : zero;
+      for (int b = 0; b < QB; ++b) {
+        const __m512 qb = _mm512_set1_ps(q[(i0 + b) * stride + d]);
+        acc[b][0] = _mm512_fmadd_ps(qb, k0, acc[b][0]);
+        acc[b][1] = _mm512_fmadd_ps(qb, k1, acc[b][1]);
+      }
+    }
+    for (int b = 0; b < QB; ++b) {
+      _mm512_storeu_ps(rows + b * len16 + kb, acc[b][0]);
+      if (two) _mm512_storeu_ps(rows + b * len16 + kb + 16, acc[b][1]);
+    }
+  }
+  for (int b = 0; b < QB; ++b) SoftmaxAvx512(rows + b * len16, len, scale);
+  for (size_t c = 0; c < head_dim; c += 32) {
+    const bool two = c + 16 < head_dim;
+    __m512 o[QB][2];
+    for (int b = 0; b < QB; ++b) o[b][0] = o[b][1] = zero;
+    for (size_t j = 0; j < len; ++j) {
+      const __m512 v0 = _mm512_loadu_ps(v + j * stride + c);
+      const __m512 v1 = two ? _mm512_loadu_ps(v + j * stride + c + 16) : zero;
+      for (int b = 0; b < QB; ++b) {
+        const __m512 p = _mm512_set1_ps(rows[b * len16 + j]);
+        o[b][0] = _mm512_fmadd_ps(p, v0, o[b][0]);
+        o[b][1] = _mm512_fmadd_ps(p, v1, o[b][1]);
+      }
+    }
+    for (int b = 0; b < QB; ++b) {
+      _mm512_storeu_ps(out + (i0 + b) * stride + c, o[b][0]);
+      if (two) _mm512_storeu_ps(out + (i0 + b) * stride + c + 16, o[b][1]);
+    }
+  }
+}
+
+// Scratch floats AttentionBlocksAvx512 needs.
+size_t AttentionBlocksScratch(size_t len, size_t head_dim) {
+  const size_t len16 = (len + 15) / 16 * 16;
+  return (head_dim + 4) * len16;
+}
+
+EML_AVX512_FN void AttentionBlocksAvx512(const float* q, const float* k, const float* v,
+                                         size_t len, size_t stride, size_t head_dim, float scale,
+                                         float* scratch, float* out) {
+  const size_t len16 = (len + 15) / 16 * 16;
+  float* kt = scratch;
+  float* rows = scratch + head_dim * len16;
+  for (size_t d = 0; d < head_dim; ++d) {
+    for (size_t j = len; j < len16; ++j) kt[d * len16 + j] = 0;
+  }
+  for (size_t j = 0; j < len; ++j) {
+    for (size_t d = 0; d < head_dim; ++d) kt[d * len16 + j] = k[j * stride + d];
+  }
+  size_t i = 0;
+  for (; i + 4 <= len; i += 4) {
+    AttentionQueryBlock<4>(q, v, len, len16, stride, head_dim, scale, kt, rows, i, out);
+  }
+  for (; i < len; ++i) {
+    AttentionQueryBlock<1>(q, v, len, len16, stride, head_dim, scale, kt, rows, i, out);
+  }
 }
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
@@ -441,6 +542,15 @@ bool AttentionHead(const float* q, const float* k, const float* v, size_t len, s
   if (len <= kSmallAttentionMaxLen && head_dim % 16 == 0 &&
       head_dim <= kSmallAttentionMaxHeadDim && HasSmallGemmKernel()) {
     SmallAttentionAvx512(q, k, v, len, stride, head_dim, scale, out);
+    return true;
+  }
+  // Up to 128 tokens: the blocked kernel, when its scratch fits in len * len
+  // (measured, len 128, head_dim 32: 29 vs 40 us through two sgemm calls; at
+  // 256 tokens the sgemm path wins, 97 vs 119 us).
+  if (len <= kBlockedAttentionMaxLen && head_dim % 16 == 0 &&
+      head_dim <= kSmallAttentionMaxHeadDim &&
+      AttentionBlocksScratch(len, head_dim) <= len * len && HasSmallGemmKernel()) {
+    AttentionBlocksAvx512(q, k, v, len, stride, head_dim, scale, scratch, out);
     return true;
   }
 #endif

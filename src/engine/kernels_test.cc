@@ -159,11 +159,12 @@ TEST(KernelsTest, MatMulWeightTMatchesReferenceLinear) {
 }
 
 TEST(KernelsTest, ShortAttentionHeadMatchesReference) {
-  // The AVX-512 path for <= 16 tokens and head_dim 16 / 32 / 64 (and the loop
-  // path beside it: 17 tokens, head_dim 40). Max abs 2e-5, as below.
+  // The AVX-512 paths (<= 16 tokens; blocked, 45-128 tokens) for head_dim
+  // 16 / 32 / 64, and the loop / GEMM paths beside them (17 and 129 tokens,
+  // head_dim 40). Max abs 2e-5, as below.
   for (size_t head_dim : {16u, 32u, 40u, 64u}) {
     const size_t heads = 2, hidden = heads * head_dim;
-    for (size_t len : {1u, 2u, 3u, 4u, 5u, 15u, 16u, 17u}) {
+    for (size_t len : {1u, 2u, 3u, 4u, 5u, 15u, 16u, 17u, 45u, 64u, 127u, 128u, 129u}) {
       const std::vector<float> q = RandomVector(len * hidden, -2, 2, len + head_dim);
       const std::vector<float> k = RandomVector(len * hidden, -2, 2, len + 100 + head_dim);
       const std::vector<float> v = RandomVector(len * hidden, -2, 2, len + 200 + head_dim);
