@@ -1,7 +1,6 @@
 #include "engine/thread_pool.h"
 
 #include <algorithm>
-#include <utility>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -50,12 +49,10 @@ int ResolveThreadCount(int num_threads) {
 }
 
 ThreadPool::ThreadPool(int num_threads, std::function<void()> worker_init)
-    : num_threads_(ResolveThreadCount(num_threads)),
-      worker_init_(std::move(worker_init)),
-      barrier_(num_threads_) {
-  workers_.reserve(num_threads_ - 1);
-  for (int i = 1; i < num_threads_; ++i) {
-    workers_.emplace_back([this, i] { WorkerLoop(i, worker_init_); });
+    : num_threads_(ResolveThreadCount(num_threads)), barrier_(num_threads_) {
+  workers_.reserve(num_threads_);
+  for (int i = 0; i < num_threads_; ++i) {
+    workers_.emplace_back([this, i, worker_init] { WorkerLoop(i, worker_init); });
   }
 }
 
@@ -68,13 +65,10 @@ ThreadPool::~ThreadPool() {
 
 void ThreadPool::Run(const std::function<void(const WorkerContext&)>& job) {
   std::lock_guard<std::mutex> lock(submit_mutex_);
-  if (worker_init_) worker_init_();
   job_ = &job;
-  remaining_.store(num_threads() - 1, std::memory_order_relaxed);
+  remaining_.store(num_threads(), std::memory_order_relaxed);
   generation_.fetch_add(1, std::memory_order_acq_rel);
-  if (num_threads() > 1) generation_.notify_all();
-  job(WorkerContext{.ith = 0, .nth = num_threads(), .barrier = &barrier_});
-  // The pool threads finish about when we do (they meet us at barriers).
+  generation_.notify_all();
   for (int i = 0; i < kSpinRounds; ++i) {
     if (remaining_.load(std::memory_order_acquire) == 0) break;
     EML_CPU_RELAX();

@@ -10,13 +10,10 @@
 //
 // Thread-safety: Run may be called from any number of threads at once;
 // submitters take turns on `submit_mutex_` (one job owns all workers while it
-// runs). The submitting thread is worker 0: it runs its share of the job and
-// then waits for the `num_threads - 1` pool threads, so a job has exactly
-// `num_threads` runnable threads (a third, spinning submitter on a 2-core
-// host would take time from the workers; docs/engine.md, Performance).
-// `worker_init` runs once on each pool thread before any job, and on the
-// submitting thread at the start of every Run; the engine uses it to make the
-// BLAS single-threaded on that thread (see kernels_fast.h).
+// runs). The submitting thread does not run the job itself: it sleeps until
+// the workers are done, so the machine's cores are not oversubscribed.
+// `worker_init` runs once on each worker thread before any job; the engine
+// uses it to make the BLAS single-threaded on that worker (see kernels_fast.h).
 // Lifetime: the destructor joins the workers; no job may be running.
 #ifndef EML_ENGINE_THREAD_POOL_H_
 #define EML_ENGINE_THREAD_POOL_H_
@@ -65,8 +62,7 @@ int ResolveThreadCount(int num_threads);
 
 class ThreadPool {
  public:
-  // num_threads <= 0 means std::thread::hardware_concurrency(). Starts
-  // num_threads - 1 threads (the caller of Run is worker 0).
+  // num_threads <= 0 means std::thread::hardware_concurrency().
   explicit ThreadPool(int num_threads, std::function<void()> worker_init = nullptr);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
@@ -74,15 +70,13 @@ class ThreadPool {
 
   int num_threads() const { return num_threads_; }
 
-  // Runs job(ctx) on every worker (ith 0 on the calling thread) and returns
-  // when all have finished.
+  // Runs job(ctx) on every worker and returns when all have finished.
   void Run(const std::function<void(const WorkerContext&)>& job);
 
  private:
   void WorkerLoop(int ith, const std::function<void()>& worker_init);
 
   const int num_threads_;
-  const std::function<void()> worker_init_;
   std::mutex submit_mutex_;  // held for the whole of Run: one job at a time
   std::vector<std::thread> workers_;
   SpinBarrier barrier_;
