@@ -23,6 +23,8 @@ declare -A corpus_of=(
   [cose_sign1_fuzz]=cose
   [safetensors_fuzz]=safetensors
   [wordpiece_fuzz]=wordpiece
+  [cms_fuzz]=cms
+  [nitro_document_fuzz]=nitro
 )
 
 if [[ "$target" == all ]]; then
