@@ -145,7 +145,10 @@ StatusOr<PoolingConfig> LoadPoolingConfig(const std::string& model_dir) {
   std::string pooling_dir = "1_Pooling";
   if (parsed.is_array()) {
     for (const Json& module : parsed) {
-      if (module.is_object() && module.value("type", "") == "sentence_transformers.models.Pooling" &&
+      // No value("type", ""): it throws on a non-string; ParsePoolingConfig
+      // below rejects such a module with a Status.
+      if (module.is_object() && module.contains("type") && module["type"].is_string() &&
+          module["type"].get<std::string>() == "sentence_transformers.models.Pooling" &&
           module.contains("path") && module["path"].is_string()) {
         pooling_dir = module["path"].get<std::string>();
       }

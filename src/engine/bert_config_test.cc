@@ -1,5 +1,6 @@
 #include "engine/bert_config.h"
 
+#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -146,6 +147,18 @@ TEST(PoolingConfigTest, DefaultsWhenAbsent) {
   StatusOr<int> max_seq = LoadMaxSeqLength(dir);
   ASSERT_TRUE(max_seq.ok());
   EXPECT_EQ(*max_seq, 0);
+}
+
+// A hostile modules.json with a non-string "type" must be a Status, not an
+// escaping nlohmann::json::type_error.
+TEST(PoolingConfigTest, LoadRejectsNonStringModuleType) {
+  const std::string dir = testing::MakeTempDir("pooling_type");
+  ASSERT_FALSE(dir.empty());
+  std::ofstream(dir + "/modules.json") << R"([{"type": 7, "path": "1_Pooling"}])";
+  ASSERT_NO_THROW({
+    StatusOr<PoolingConfig> config = LoadPoolingConfig(dir);
+    EXPECT_EQ(config.status().code(), StatusCode::kInvalidArgument);
+  });
 }
 
 TEST(PoolingConfigTest, RealMiniLmDirectory) {
