@@ -61,7 +61,10 @@ void MappedFile::Reset() {
 }
 
 StatusOr<MappedFile> MappedFile::Open(const std::string& path) {
-  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: opening a FIFO planted by the host must not wait for a
+  // writer; it is then rejected as not a regular file. No effect on regular
+  // files.
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0) return ErrnoStatus("open", errno);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("fstat", errno);

@@ -3,10 +3,14 @@
 // docs/safetensors.md.
 #include "model/safetensors.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
+#include <chrono>
 #include <cstring>
+#include <future>
 #include <fstream>
 #include <limits>
 
@@ -414,6 +418,23 @@ TEST(SafetensorsOpenTest, MissingEmptyAndTooSmallFiles) {
   EXPECT_EQ(SafetensorsFile::Open(path).status().code(), StatusCode::kOutOfRange);
   ::unlink(path.c_str());
   EXPECT_EQ(SafetensorsFile::Open(::testing::TempDir()).status().code(), StatusCode::kIo);
+}
+
+// A host can plant a FIFO where the weights should be: open() must not block
+// waiting for a writer, and the file must be rejected as not regular.
+TEST(SafetensorsOpenTest, FifoIsRejectedWithoutBlocking) {
+  std::string path = ::testing::TempDir() + "/eml_safetensors_fifo.safetensors";
+  ::unlink(path.c_str());
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  auto result = std::async(std::launch::async, [&] { return SafetensorsFile::Open(path); });
+  bool finished = result.wait_for(std::chrono::seconds(3)) == std::future_status::ready;
+  if (!finished) {  // unblock the reader so the test ends
+    int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK);
+    if (fd >= 0) ::close(fd);
+  }
+  EXPECT_TRUE(finished) << "Open blocked on a FIFO";
+  EXPECT_EQ(result.get().status().code(), StatusCode::kIo);
+  ::unlink(path.c_str());
 }
 
 }  // namespace
