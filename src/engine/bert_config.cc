@@ -1,7 +1,7 @@
 #include "engine/bert_config.h"
 
 #include <cstdint>
-#include <fstream>
+#include <filesystem>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -60,7 +60,12 @@ Status CheckStringField(const Json& json, const char* field, const char* require
   return OkStatus();
 }
 
-bool FileExists(const std::string& path) { return std::ifstream(path).good(); }
+// Existence only, without opening: opening a FIFO would block. Whatever
+// exists is then read with ReadSmallFile, which rejects non-regular files.
+bool FileExists(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
 
 }  // namespace
 

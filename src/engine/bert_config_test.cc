@@ -1,6 +1,12 @@
 #include "engine/bert_config.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <fstream>
+#include <future>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -159,6 +165,23 @@ TEST(PoolingConfigTest, LoadRejectsNonStringModuleType) {
     StatusOr<PoolingConfig> config = LoadPoolingConfig(dir);
     EXPECT_EQ(config.status().code(), StatusCode::kInvalidArgument);
   });
+}
+
+// A FIFO planted as modules.json must be an error, not a hang waiting for a
+// writer.
+TEST(PoolingConfigTest, LoadRejectsFifoWithoutBlocking) {
+  const std::string dir = testing::MakeTempDir("pooling_fifo");
+  ASSERT_FALSE(dir.empty());
+  const std::string path = dir + "/modules.json";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  auto result = std::async(std::launch::async, [&] { return LoadPoolingConfig(dir); });
+  bool finished = result.wait_for(std::chrono::seconds(3)) == std::future_status::ready;
+  if (!finished) {  // unblock the reader so the test ends
+    int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK);
+    if (fd >= 0) ::close(fd);
+  }
+  EXPECT_TRUE(finished) << "LoadPoolingConfig blocked on a FIFO";
+  EXPECT_FALSE(result.get().ok());
 }
 
 TEST(PoolingConfigTest, RealMiniLmDirectory) {
