@@ -94,7 +94,9 @@ StatusOr<BertConfig> ParseBertConfig(std::string_view config_json) {
   if (eps != json.end()) {
     if (!eps->is_number()) return InvalidArgumentError("bert config: layer_norm_eps is not a number");
     double value = eps->get<double>();
-    if (!(value > 0.0 && value < 1.0)) {
+    // Checked after narrowing: a tiny double becomes 0.0f, and LayerNorm of
+    // a constant row would then divide by zero.
+    if (!(value > 0.0 && value < 1.0) || !(static_cast<float>(value) > 0.0f)) {
       return InvalidArgumentError("bert config: layer_norm_eps must be in (0, 1)");
     }
     config.layer_norm_eps = static_cast<float>(value);

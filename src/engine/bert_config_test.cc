@@ -100,6 +100,9 @@ TEST(BertConfigTest, RejectsBadSizes) {
   j = MiniLmJson();
   j["layer_norm_eps"] = -1;
   EXPECT_EQ(CodeOf(j), StatusCode::kInvalidArgument);
+  j = MiniLmJson();
+  j["layer_norm_eps"] = 1e-60;  // > 0 as a double, 0 as the float the kernels use
+  EXPECT_EQ(CodeOf(j), StatusCode::kInvalidArgument);
 }
 
 TEST(BertConfigTest, RejectsMalformedJson) {
