@@ -1,4 +1,5 @@
 // Parsing half of sign1.h: structure, headers, algorithm, Sig_structure.
+#include <set>
 #include <string>
 
 #include "cbor/decode.h"
@@ -31,7 +32,20 @@ StatusOr<Algorithm> AlgorithmFromHeader(const cbor::Value& protected_headers) {
   }
 }
 
-Status CheckCrit(const cbor::Value& protected_headers, const cbor::Value& unprotected_headers) {
+// Labels are ints or text, whose encodings are equal exactly when the values
+// are; a set of encodings makes each lookup logarithmic, so a hostile message
+// with many labels cannot make the cross-bucket checks quadratic.
+using LabelSet = std::set<Bytes>;
+
+StatusOr<Bytes> EncodedLabel(const cbor::Value& label) {
+  if (!label.is_integer() && !label.is_text()) {
+    return InvalidArgumentError("cose: header label is not an int or text");
+  }
+  return cbor::Encode(label);
+}
+
+Status CheckCrit(const LabelSet& protected_labels, const cbor::Value& protected_headers,
+                 const cbor::Value& unprotected_headers) {
   if (unprotected_headers.FindInt(kLabelCrit) != nullptr) {
     return InvalidArgumentError("cose: crit in unprotected header");
   }
@@ -44,7 +58,11 @@ Status CheckCrit(const cbor::Value& protected_headers, const cbor::Value& unprot
     if (!label.is_integer() && !label.is_text()) {
       return InvalidArgumentError("cose: crit entry is not a label");
     }
-    if (!IsUnderstoodLabel(label) || protected_headers.Find(label) == nullptr) {
+    if (!IsUnderstoodLabel(label)) {
+      return UnsupportedError("cose: unknown or absent critical header");
+    }
+    ASSIGN_OR_RETURN(Bytes encoded, cbor::Encode(label));
+    if (protected_labels.count(encoded) == 0) {
       return UnsupportedError("cose: unknown or absent critical header");
     }
   }
@@ -52,20 +70,18 @@ Status CheckCrit(const cbor::Value& protected_headers, const cbor::Value& unprot
 }
 
 Status CheckHeaders(const cbor::Value& protected_headers, const cbor::Value& unprotected_headers) {
+  LabelSet protected_labels;
+  for (const auto& [label, value] : protected_headers.map()) {
+    ASSIGN_OR_RETURN(Bytes encoded, EncodedLabel(label));
+    protected_labels.insert(std::move(encoded));
+  }
   for (const auto& [label, value] : unprotected_headers.map()) {
-    if (!label.is_integer() && !label.is_text()) {
-      return InvalidArgumentError("cose: header label is not an int or text");
-    }
-    if (protected_headers.Find(label) != nullptr) {
+    ASSIGN_OR_RETURN(Bytes encoded, EncodedLabel(label));
+    if (protected_labels.count(encoded) != 0) {
       return InvalidArgumentError("cose: header label in both protected and unprotected");
     }
   }
-  for (const auto& [label, value] : protected_headers.map()) {
-    if (!label.is_integer() && !label.is_text()) {
-      return InvalidArgumentError("cose: header label is not an int or text");
-    }
-  }
-  return CheckCrit(protected_headers, unprotected_headers);
+  return CheckCrit(protected_labels, protected_headers, unprotected_headers);
 }
 
 StatusOr<cbor::Value> DecodeProtected(ByteSpan bytes, const cbor::DecodeOptions& options) {

@@ -3,6 +3,8 @@
 // header buckets, structure and size.
 #include "cose/sign1.h"
 
+#include <chrono>
+
 #include <gtest/gtest.h>
 
 #include "cbor/decode.h"
@@ -233,6 +235,25 @@ TEST(Sign1, IndefiniteOnlyWhenAllowedAndSizeBounded) {
   EXPECT_TRUE(ParseSign1(definite).ok());
   EXPECT_EQ(ParseSign1(definite, {.max_size = definite.size() - 1}).status().code(),
             StatusCode::kLimitExceeded);
+}
+
+// Header buckets of a hostile message can hold hundreds of thousands of
+// labels within max_size; the both-buckets check must not compare every
+// unprotected label with every protected one (quadratic: tens of seconds).
+TEST(Sign1, LargeHeaderBucketsAreCheckedInLinearithmicTime) {
+  constexpr int64_t kCount = 60000;
+  cbor::MapEntries prot = {{Value::Int(kLabelAlg), AlgEdDsa()}};
+  cbor::MapEntries unprot;
+  for (int64_t i = 0; i < kCount; ++i) {
+    prot.emplace_back(Value::Int(1000 + i), Value::Null());
+    unprot.emplace_back(Value::Int(1000 + kCount + i), Value::Null());
+  }
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(ParseSign1(Message(Map(prot), Map(unprot), 64)).ok());
+  unprot.emplace_back(Value::Int(1000 + kCount - 1), Value::Null());  // also protected
+  EXPECT_FALSE(ParseSign1(Message(Map(prot), Map(std::move(unprot)), 64)).ok());
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(elapsed, std::chrono::seconds(5));
 }
 
 TEST(Sign1, BuildRejectsCallerAlg) {
