@@ -186,6 +186,9 @@ StatusOr<KeySchedule> DeriveKeySchedule(HpkeMode mode, HpkeAead aead, ByteSpan s
 
 StatusOr<Bytes> HpkeContextState::NextNonce() const {
   if (!aead_) return FailedPreconditionError("hpke: export-only context cannot seal or open");
+  // The constructor is public (and a moved-from context has an empty nonce):
+  // never XOR the sequence number past the end of a short buffer.
+  if (base_nonce_.size() != kNn) return FailedPreconditionError("hpke: base nonce is not Nn bytes");
   if (seq_ == std::numeric_limits<uint64_t>::max()) {
     return LimitExceededError("hpke: message sequence number exhausted");
   }

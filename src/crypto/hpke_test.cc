@@ -260,5 +260,19 @@ TEST(HpkeTest, AuthModeWrongSenderFails) {
   EXPECT_EQ(right->Export({}, 255 * 32 + 1).status().code(), StatusCode::kLimitExceeded);
 }
 
+// HpkeContextState's constructor is public: a base nonce that is not Nn (12)
+// bytes must be refused before the sequence number is XORed into it, not
+// written past the end of a shorter buffer (heap overflow, then an AEAD
+// nonce-size error).
+TEST(HpkeTest, ContextRejectsWrongSizeBaseNonce) {
+  StatusOr<Aead> aead = Aead::Create(AeadAlg::kAes128Gcm, SecretBytes(Bytes(16, 1)));
+  ASSERT_TRUE(aead.ok());
+  HpkeContextState state(HpkeAead::kAes128Gcm, std::move(aead).value(),
+                         SecretBytes(Bytes(4, 2)), SecretBytes(Bytes(32, 3)));
+  EXPECT_EQ(state.Seal({}, AsBytes("x")).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(state.Open({}, Bytes(17)).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(state.sequence(), 0u);
+}
+
 }  // namespace
 }  // namespace eml::crypto
