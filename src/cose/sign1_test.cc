@@ -3,7 +3,6 @@
 // header buckets, structure and size.
 #include "cose/sign1.h"
 
-#include <chrono>
 
 #include <gtest/gtest.h>
 
@@ -239,8 +238,10 @@ TEST(Sign1, IndefiniteOnlyWhenAllowedAndSizeBounded) {
 
 // Header buckets of a hostile message can hold hundreds of thousands of
 // labels within max_size; the both-buckets check must not compare every
-// unprotected label with every protected one (quadratic: tens of seconds).
-TEST(Sign1, LargeHeaderBucketsAreCheckedInLinearithmicTime) {
+// unprotected label with every protected one (quadratic: ~26 s for this
+// message before the fix, 0.5 s for the whole suite after). Timings stay out
+// of tests; a regression shows as this test becoming slow.
+TEST(Sign1, LargeHeaderBucketsAreChecked) {
   constexpr int64_t kCount = 60000;
   cbor::MapEntries prot = {{Value::Int(kLabelAlg), AlgEdDsa()}};
   cbor::MapEntries unprot;
@@ -248,12 +249,9 @@ TEST(Sign1, LargeHeaderBucketsAreCheckedInLinearithmicTime) {
     prot.emplace_back(Value::Int(1000 + i), Value::Null());
     unprot.emplace_back(Value::Int(1000 + kCount + i), Value::Null());
   }
-  const auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(ParseSign1(Message(Map(prot), Map(unprot), 64)).ok());
   unprot.emplace_back(Value::Int(1000 + kCount - 1), Value::Null());  // also protected
   EXPECT_FALSE(ParseSign1(Message(Map(prot), Map(std::move(unprot)), 64)).ok());
-  const auto elapsed = std::chrono::steady_clock::now() - start;
-  EXPECT_LT(elapsed, std::chrono::seconds(5));
 }
 
 TEST(Sign1, BuildRejectsCallerAlg) {
