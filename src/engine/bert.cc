@@ -1,6 +1,7 @@
 #include "engine/bert.h"
 
 #include <algorithm>
+#include <new>
 #include <utility>
 
 #include "core/file.h"
@@ -65,13 +66,22 @@ StatusOr<std::vector<std::vector<float>>> SentenceEmbedderImpl::Run(
     packed.ids.insert(packed.ids.end(), ids.begin(), ids.end());
     packed.offsets.push_back(packed.ids.size());
   }
-  std::vector<float> hidden;
-  if (path == KernelPath::kReference) {
-    hidden = ForwardReference(weights, config, packed);
-  } else {
-    ASSIGN_OR_RETURN(hidden, ForwardFast(weights, config, packed, *pool));
+  // Activations are sized by the batch and the (bounded, but large) config
+  // sizes; running out of memory is the caller's problem to report, not a
+  // reason to terminate the enclave. Scratch is allocated on this thread
+  // before any worker runs, so this is where std::bad_alloc surfaces.
+  try {
+    std::vector<float> hidden;
+    if (path == KernelPath::kReference) {
+      hidden = ForwardReference(weights, config, packed);
+    } else {
+      ASSIGN_OR_RETURN(hidden, ForwardFast(weights, config, packed, *pool));
+    }
+    return PoolSequences(hidden, config.hidden_size, packed, pooling);
+  } catch (const std::bad_alloc&) {
+    return LimitExceededError("engine: not enough memory for a batch of " +
+                              std::to_string(packed.ids.size()) + " tokens");
   }
-  return PoolSequences(hidden, config.hidden_size, packed, pooling);
 }
 
 StatusOr<std::unique_ptr<SentenceEmbedder>> SentenceEmbedder::Load(const std::string& model_dir,
@@ -90,6 +100,11 @@ StatusOr<std::unique_ptr<SentenceEmbedder>> SentenceEmbedder::Load(const std::st
   if (max_seq_length > 0) impl->max_length = std::min(impl->max_length, size_t(max_seq_length));
   if (impl->max_length < 2) return InvalidArgumentError("max_seq_length must be >= 2");
   ASSIGN_OR_RETURN(WordPieceTokenizer tokenizer, WordPieceTokenizer::FromModelDir(model_dir));
+  if (tokenizer.vocab_size() > static_cast<size_t>(impl->config.vocab_size)) {
+    return InvalidArgumentError("tokenizer vocabulary (" + std::to_string(tokenizer.vocab_size()) +
+                                " tokens) is larger than the model's vocab_size (" +
+                                std::to_string(impl->config.vocab_size) + ")");
+  }
   impl->tokenizer = std::make_unique<WordPieceTokenizer>(std::move(tokenizer));
   ASSIGN_OR_RETURN(std::unique_ptr<model::SafetensorsFile> file,
                    model::SafetensorsFile::Open(model_dir + "/model.safetensors"));

@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "engine/bert_forward.h"
@@ -246,6 +248,19 @@ TEST(BertTest, RejectsBadOptionsAndMissingFiles) {
   EXPECT_EQ(SentenceEmbedder::Load(dir, {.num_threads = 100000}).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(SentenceEmbedder::Load(dir + "/nope").status().code(), StatusCode::kNotFound);
+}
+
+TEST(BertTest, RejectsTokenizerLargerThanEmbeddingTable) {
+  const std::string dir = testing::MakeTempDir("vocab");
+  ASSERT_TRUE(testing::WriteRandomModel(dir, SmallModel()).ok());
+  ASSERT_TRUE(SentenceEmbedder::Load(dir).ok());
+  {
+    std::ofstream vocab(dir + "/vocab.txt", std::ios::app);
+    vocab << "extra_token_without_an_embedding_row\n";
+  }
+  StatusOr<std::unique_ptr<SentenceEmbedder>> model = SentenceEmbedder::Load(dir);
+  EXPECT_EQ(model.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(model.status().message().find("vocab_size"), std::string::npos);
 }
 
 TEST(BertTest, EmbedTextsTokenizesAndTruncates) {
