@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <fstream>
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 namespace eml {
@@ -20,6 +22,15 @@ TEST(ReadSmallFileTest, ReadsWithinBoundAndRejectsOthers) {
   EXPECT_EQ(ReadSmallFile(path, 5).status().code(), StatusCode::kLimitExceeded);
   EXPECT_EQ(ReadSmallFile(path + ".missing", 100).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(ReadSmallFile(::testing::TempDir(), 100).status().code(), StatusCode::kNotFound);
+  std::remove(path.c_str());
+}
+
+TEST(ReadSmallFileTest, FifoIsRejectedWithoutBlocking) {
+  const std::string path = ::testing::TempDir() + "/eml_file_test.fifo";
+  std::remove(path.c_str());
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  // Would block forever in open() without O_NONBLOCK (no writer exists).
+  EXPECT_EQ(ReadSmallFile(path, 100).status().code(), StatusCode::kNotFound);
   std::remove(path.c_str());
 }
 
