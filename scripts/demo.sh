@@ -29,3 +29,7 @@ echo "== eml embed (fast path, all cores)"
   --text "The weather is lovely today." \
   --text "It's so sunny outside!" \
   --text "He drove to the stadium."
+if [ -z "${EML_MODEL_DIR:-}" ]; then
+  echo "(synthetic weights: the similarities above are not semantic. Point EML_MODEL_DIR at a"
+  echo " directory with the genuine all-MiniLM-L6-v2 files to see real ones.)"
+fi
