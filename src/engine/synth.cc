@@ -118,7 +118,7 @@ void AddLayerNorm(const std::string& prefix, int64_t dim, std::vector<TensorSpec
 }
 
 // The tensor list of sentence-transformers/all-MiniLM-L6-v2 (BertModel).
-std::vector<TensorSpec> BertTensorSpecs(const SynthPreset& p) {
+std::vector<TensorSpec> BertTensorSpecs(const BertConfig& p) {
   const int64_t h = p.hidden_size;
   std::vector<TensorSpec> specs;
   specs.push_back({"embeddings.word_embeddings.weight", {p.vocab_size, h}, Init::kNormal, 0.0, 0.05});
@@ -127,7 +127,7 @@ std::vector<TensorSpec> BertTensorSpecs(const SynthPreset& p) {
   specs.push_back({"embeddings.token_type_embeddings.weight", {p.type_vocab_size, h},
                    Init::kNormal, 0.0, 0.02});
   AddLayerNorm("embeddings.LayerNorm", h, &specs);
-  for (int layer = 0; layer < p.num_layers; ++layer) {
+  for (int layer = 0; layer < p.num_hidden_layers; ++layer) {
     const std::string l = "encoder.layer." + std::to_string(layer);
     AddLinear(l + ".attention.self.query", h, h, &specs);
     AddLinear(l + ".attention.self.key", h, h, &specs);
@@ -155,7 +155,8 @@ Status WriteJson(const fs::path& path, const nlohmann::ordered_json& json) {
   return WriteText(path, json.dump(2) + "\n");
 }
 
-Status WriteConfigs(const SynthPreset& p, const fs::path& dir) {
+Status WriteConfigs(const SynthPreset& preset, const fs::path& dir) {
+  const BertConfig& p = preset.config;
   nlohmann::ordered_json config = {
       {"architectures", {"BertModel"}},
       {"attention_probs_dropout_prob", 0.1},
@@ -167,13 +168,13 @@ Status WriteConfigs(const SynthPreset& p, const fs::path& dir) {
       {"layer_norm_eps", 1e-12},
       {"max_position_embeddings", p.max_position_embeddings},
       {"model_type", "bert"},
-      {"num_attention_heads", p.num_heads},
-      {"num_hidden_layers", p.num_layers},
+      {"num_attention_heads", p.num_attention_heads},
+      {"num_hidden_layers", p.num_hidden_layers},
       {"pad_token_id", 0},
       {"position_embedding_type", "absolute"},
       {"type_vocab_size", p.type_vocab_size},
       {"vocab_size", p.vocab_size},
-      {"eml_synthetic_preset", p.name}};
+      {"eml_synthetic_preset", preset.name}};
   RETURN_IF_ERROR(WriteJson(dir / "config.json", config));
 
   nlohmann::ordered_json modules = nlohmann::ordered_json::array();
@@ -192,12 +193,12 @@ Status WriteConfigs(const SynthPreset& p, const fs::path& dir) {
                                     {"pooling_mode_mean_sqrt_len_tokens", false}};
   RETURN_IF_ERROR(WriteJson(dir / "1_Pooling" / "config.json", pooling));
 
-  nlohmann::ordered_json sbert = {{"max_seq_length", p.max_seq_length}, {"do_lower_case", false}};
+  nlohmann::ordered_json sbert = {{"max_seq_length", preset.max_seq_length}, {"do_lower_case", false}};
   return WriteJson(dir / "sentence_bert_config.json", sbert);
 }
 
 Status WriteWeights(const SynthPreset& p, uint64_t seed, const fs::path& path) {
-  const std::vector<TensorSpec> specs = BertTensorSpecs(p);
+  const std::vector<TensorSpec> specs = BertTensorSpecs(p.config);
   std::vector<Bytes> buffers;
   buffers.reserve(specs.size());
   std::vector<model::TensorToWrite> tensors;
@@ -250,16 +251,19 @@ Status CopyTokenizer(const fs::path& from, const fs::path& to, int vocab_size) {
 std::vector<std::string> SynthPresetNames() { return {"minilm-l6", "tiny"}; }
 
 StatusOr<SynthPreset> FindSynthPreset(const std::string& name) {
+  // Shapes of sentence-transformers/all-MiniLM-L6-v2, and a small one for fast tests.
   if (name == "minilm-l6") {
-    return SynthPreset{.name = name, .hidden_size = 384, .num_layers = 6, .num_heads = 12,
-                       .intermediate_size = 1536, .vocab_size = 30522,
-                       .max_position_embeddings = 512, .type_vocab_size = 2,
+    return SynthPreset{.name = name,
+                       .config = {.vocab_size = 30522, .hidden_size = 384, .num_hidden_layers = 6,
+                                  .num_attention_heads = 12, .intermediate_size = 1536,
+                                  .max_position_embeddings = 512, .type_vocab_size = 2},
                        .max_seq_length = 256};
   }
   if (name == "tiny") {
-    return SynthPreset{.name = name, .hidden_size = 32, .num_layers = 2, .num_heads = 4,
-                       .intermediate_size = 64, .vocab_size = 30522,
-                       .max_position_embeddings = 512, .type_vocab_size = 2,
+    return SynthPreset{.name = name,
+                       .config = {.vocab_size = 30522, .hidden_size = 32, .num_hidden_layers = 2,
+                                  .num_attention_heads = 4, .intermediate_size = 64,
+                                  .max_position_embeddings = 512, .type_vocab_size = 2},
                        .max_seq_length = 256};
   }
   return NotFoundError("synth: unknown preset '" + name + "' (known: minilm-l6, tiny)");
@@ -274,7 +278,7 @@ Status WriteSyntheticBert(const SynthOptions& options) {
   if (!ec) fs::create_directories(out / "2_Normalize", ec);
   if (ec) return IoError("synth: cannot create " + out.string() + ": " + ec.message());
   if (!options.tokenizer_dir.empty()) {
-    RETURN_IF_ERROR(CopyTokenizer(options.tokenizer_dir, out, preset.vocab_size));
+    RETURN_IF_ERROR(CopyTokenizer(options.tokenizer_dir, out, preset.config.vocab_size));
   }
   RETURN_IF_ERROR(WriteConfigs(preset, out));
   return WriteWeights(preset, options.seed, out / "model.safetensors");

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "engine/bert_config.h"
 
 namespace eml::engine {
 
@@ -40,16 +41,10 @@ struct SynthOptions {
   std::string out_dir;  // created if missing; existing files are replaced
 };
 
-// Shape of a synthetic preset.
+// A synthetic preset: a BERT shape plus the sentence-transformers truncation.
 struct SynthPreset {
   std::string name;
-  int hidden_size = 0;
-  int num_layers = 0;
-  int num_heads = 0;
-  int intermediate_size = 0;
-  int vocab_size = 0;
-  int max_position_embeddings = 0;
-  int type_vocab_size = 0;
+  BertConfig config;       // layer_norm_eps stays at BERT's 1e-12
   int max_seq_length = 0;  // sentence-transformers truncation, incl. [CLS]/[SEP]
 };
 
