@@ -40,11 +40,11 @@ json="$("$eml" embed --model-dir "$model" --text "hi" --format json)" || fail "j
 n="$(/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d[0]["embedding"]), d[0]["tokens"])' <<<"$json")"
 [[ "$n" == "32 3" ]] || fail "json output: want '32 3', got '$n'"
 
-expect 1 "model dir not found" -- "$eml" embed --model-dir "$work/missing" --text hi
-expect 1 "config.json" -- "$eml" embed --model-dir "$work" --text hi
+expect 2 "model dir not found" -- "$eml" embed --model-dir "$work/missing" --text hi
+expect 2 "config.json" -- "$eml" embed --model-dir "$work" --text hi
 expect 1 "UTF-8" -- "$eml" embed --model-dir "$model" --text $'bad \xff byte'
-expect 1 "unknown preset" -- "$eml" model synth --preset nope --out "$work/x"
-expect 1 "vocab.txt" -- "$eml" model synth --preset tiny --tokenizer-dir "$work" --out "$work/y"
+expect 2 "unknown preset" -- "$eml" model synth --preset nope --out "$work/x"
+expect 2 "vocab.txt" -- "$eml" model synth --preset tiny --tokenizer-dir "$work" --out "$work/y"
 expect 2 "xml" -- "$eml" embed --model-dir "$model" --text hi --format xml
 expect 2 "required" -- "$eml" embed --text hi
 expect 2 "subcommand is required" -- "$eml"

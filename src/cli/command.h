@@ -4,8 +4,9 @@
 // own file and exposes one Add*Commands function. It registers its CLI11
 // subcommands on the app and, when one of them is selected, stores the work
 // to do in `*action`; main runs that action after parsing and turns a
-// non-OK Status into a message on stderr and exit code 1. CLI11 exceptions
-// never leave main.
+// non-OK Status into a message on stderr and an exit code: 2 for usage and
+// I/O errors (CLI11 parse errors, kIo, kNotFound), 1 for everything else
+// (for verify commands: "not verified"). CLI11 exceptions never leave main.
 //
 // Thread-safety: single-threaded setup; actions run once.
 #ifndef EML_CLI_COMMAND_H_
@@ -26,6 +27,10 @@ using CommandAction = std::function<Status()>;
 
 void AddModelCommands(CLI::App& app, CommandAction* action);
 void AddEmbedCommands(CLI::App& app, CommandAction* action);
+void AddVerifyCommands(CLI::App& app, CommandAction* action);    // eml verify (receipts)
+void AddEvidenceCommands(CLI::App& app, CommandAction* action);  // eml evidence verify
+void AddPolicyCommands(CLI::App& app, CommandAction* action);    // eml policy ...
+void AddInferCommands(CLI::App& app, CommandAction* action);     // eml infer
 
 }  // namespace eml::cli
 

@@ -7,13 +7,17 @@
 #include "cli/command.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"eml: EphemeralML command-line tool (models, embeddings)"};
+  CLI::App app{"eml: EphemeralML command-line tool"};
   app.name("eml");
   app.require_subcommand(1);
   eml::cli::CommandAction action;
   try {
     eml::cli::AddModelCommands(app, &action);
     eml::cli::AddEmbedCommands(app, &action);
+    eml::cli::AddVerifyCommands(app, &action);
+    eml::cli::AddEvidenceCommands(app, &action);
+    eml::cli::AddPolicyCommands(app, &action);
+    eml::cli::AddInferCommands(app, &action);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // Prints the help (exit 0) or the usage error (exit 2).
@@ -27,7 +31,9 @@ int main(int argc, char** argv) {
     const eml::Status status = action();
     if (!status.ok()) {
       std::fprintf(stderr, "eml: error: %s\n", status.ToString().c_str());
-      return 1;
+      const bool usage_or_io = status.code() == eml::StatusCode::kIo ||
+                               status.code() == eml::StatusCode::kNotFound;
+      return usage_or_io ? 2 : 1;
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "eml: internal error: %s\n", e.what());
