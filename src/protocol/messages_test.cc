@@ -1,0 +1,86 @@
+#include "protocol/messages.h"
+
+#include <gtest/gtest.h>
+
+#include "cbor/encode.h"
+#include "cbor/value.h"
+
+namespace eml::protocol {
+namespace {
+
+TEST(MessagesTest, RequestRoundTripAndBounds) {
+  EmbedRequest request{Bytes(16, 1), {"a", "b c"}};
+  StatusOr<Bytes> encoded = EncodeEmbedRequest(request);
+  ASSERT_TRUE(encoded.ok());
+  StatusOr<EmbedRequest> parsed = ParseEmbedRequest(*encoded);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->texts, request.texts);
+  EXPECT_EQ(parsed->nonce, request.nonce);
+
+  EXPECT_FALSE(EncodeEmbedRequest({Bytes(15, 1), {"a"}}).ok());
+  EXPECT_FALSE(EncodeEmbedRequest({Bytes(65, 1), {"a"}}).ok());
+  EXPECT_FALSE(EncodeEmbedRequest({Bytes(16, 1), {}}).ok());
+  EXPECT_FALSE(EncodeEmbedRequest({Bytes(16, 1), std::vector<std::string>(257, "x")}).ok());
+  EXPECT_FALSE(EncodeEmbedRequest({Bytes(16, 1), {std::string(65537, 'x')}}).ok());
+}
+
+TEST(MessagesTest, RequestDecoderRejectsHostileShapes) {
+  using cbor::Value;
+  auto encode = [](cbor::MapEntries e) { return *cbor::Encode(Value::FromMap(std::move(e))); };
+  auto base = [] {
+    cbor::MapEntries e;
+    e.emplace_back(Value::Unsigned(1), Value::Text("embed"));
+    e.emplace_back(Value::Unsigned(2), Value::ByteString(Bytes(16, 1)));
+    cbor::Array texts;
+    texts.push_back(Value::Text("hi"));
+    e.emplace_back(Value::Unsigned(3), Value::FromArray(texts));
+    return e;
+  };
+  ASSERT_TRUE(ParseEmbedRequest(encode(base())).ok());
+  cbor::MapEntries op = base();
+  op[0].second = Value::Text("generate");
+  EXPECT_EQ(ParseEmbedRequest(encode(op)).status().code(), StatusCode::kUnsupported);
+  cbor::MapEntries number_text = base();
+  number_text[2].second.mutable_array()[0] = Value::Unsigned(5);
+  EXPECT_FALSE(ParseEmbedRequest(encode(number_text)).ok());
+  cbor::MapEntries extra = base();
+  extra.emplace_back(Value::Unsigned(4), Value::Null());
+  EXPECT_FALSE(ParseEmbedRequest(encode(extra)).ok());
+  EXPECT_FALSE(ParseEmbedRequest(Bytes{0x80}).ok());
+  EXPECT_FALSE(ParseEmbedRequest(Bytes{0xa1, 0x01}).ok());
+}
+
+TEST(MessagesTest, ResponseBodyRoundTripAndShapeCheck) {
+  EmbedResponseBody body;
+  body.dims = 3;
+  body.vectors = {1.0f, -2.5f, 0.0f, 4.0f, 5.0f, 6.0f};
+  body.token_counts = {3, 4};
+  StatusOr<Bytes> encoded = EncodeEmbedResponseBody(body);
+  ASSERT_TRUE(encoded.ok());
+  StatusOr<EmbedResponseBody> parsed = ParseEmbedResponseBody(*encoded);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->vectors, body.vectors);
+  EXPECT_EQ(parsed->token_counts, body.token_counts);
+  body.token_counts = {3};
+  EXPECT_FALSE(EncodeEmbedResponseBody(body).ok());
+}
+
+TEST(MessagesTest, EnvelopeAndError) {
+  StatusOr<Bytes> env = EncodeResponseEnvelope({Bytes(5, 1), Bytes(7, 2)});
+  ASSERT_TRUE(env.ok());
+  StatusOr<ResponseEnvelope> parsed = ParseResponseEnvelope(*env);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->receipt, Bytes(7, 2));
+  EXPECT_FALSE(ParseResponseEnvelope(*EncodeResponseEnvelope({Bytes(5, 1), Bytes(65537, 2)})).ok());
+
+  StatusOr<Bytes> err = EncodeErrorMessage({"LIMIT", "too many texts"});
+  ASSERT_TRUE(err.ok());
+  StatusOr<ErrorMessage> e = ParseErrorMessage(*err);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->code, "LIMIT");
+  EXPECT_EQ(CloseCodeName(3), "LIFETIME_EXCEEDED");
+  EXPECT_EQ(CloseCodeName(99), "UNKNOWN");
+}
+
+}  // namespace
+}  // namespace eml::protocol

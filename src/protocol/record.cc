@@ -1,0 +1,56 @@
+#include "protocol/record.h"
+
+namespace eml::protocol {
+
+StatusOr<RecordChannel> RecordChannel::Create(const SecretBytes& key, const SecretBytes& iv,
+                                              uint64_t max_records) {
+  if (iv.size() != crypto::kAeadNonceSize) {
+    return Status(StatusCode::kInvalidArgument, "record: iv must be 12 bytes");
+  }
+  ASSIGN_OR_RETURN(crypto::Aead aead, crypto::Aead::Create(crypto::AeadAlg::kAes256Gcm, key));
+  return RecordChannel(std::move(aead), iv.Clone(), max_records);
+}
+
+Bytes RecordChannel::Nonce() const {
+  Bytes nonce(iv_.RevealSecret().begin(), iv_.RevealSecret().end());
+  for (int i = 0; i < 8; ++i) {
+    nonce[4 + i] ^= static_cast<uint8_t>(sequence_ >> (56 - 8 * i));
+  }
+  return nonce;
+}
+
+StatusOr<Bytes> RecordChannel::Seal(FrameType type, ByteSpan plaintext) {
+  if (!IsRecordType(type)) {
+    return Status(StatusCode::kInvalidArgument, "record: not a record type");
+  }
+  if (exhausted()) return Status(StatusCode::kLimitExceeded, "record: record limit reached");
+  if (plaintext.size() > kMaxRecordPlaintext) {
+    return Status(StatusCode::kLimitExceeded, "record: plaintext too large");
+  }
+  uint8_t header[kFrameHeaderSize];
+  EncodeFrameHeader(type, static_cast<uint32_t>(plaintext.size() + kRecordTagSize), header);
+  ASSIGN_OR_RETURN(Bytes sealed, aead_.Seal(Nonce(), plaintext, ByteSpan(header)));
+  Bytes frame(header, header + kFrameHeaderSize);
+  frame.insert(frame.end(), sealed.begin(), sealed.end());
+  ++sequence_;
+  return frame;
+}
+
+StatusOr<Bytes> RecordChannel::Open(const Frame& frame) {
+  if (!IsRecordType(frame.header.type)) {
+    return Status(StatusCode::kInvalidArgument, "record: not a record type");
+  }
+  if (exhausted()) return Status(StatusCode::kLimitExceeded, "record: record limit reached");
+  if (frame.payload().size() < kRecordTagSize) {
+    return Status(StatusCode::kInvalidArgument, "record: shorter than its tag");
+  }
+  StatusOr<Bytes> plaintext = aead_.Open(Nonce(), frame.payload(), frame.header_bytes());
+  if (!plaintext.ok()) {
+    return Status(StatusCode::kVerificationFailed,
+                  "record: authentication failed (tampered, replayed or reordered)");
+  }
+  ++sequence_;
+  return plaintext;
+}
+
+}  // namespace eml::protocol
