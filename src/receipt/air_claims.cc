@@ -1,0 +1,384 @@
+// AIR v1 claims map: encoding, strict decoding, and the rules on values.
+#include "receipt/air_claims.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "cbor/decode.h"
+
+namespace eml::receipt::internal {
+
+namespace {
+
+// The claim table (docs/receipt.md). Order is only for reporting: a missing
+// claim is reported in this order.
+enum Claim : size_t {
+  kIss, kIat, kCti, kNonce, kProfile, kModelId, kModelVersion, kModelHash, kRequestHash,
+  kResponseHash, kAttestationDocHash, kMeasurements, kPolicyVersion, kSequenceNumber,
+  kExecutionTimeMs, kMemoryPeakMb, kSecurityMode, kModelHashScheme, kClaimCount,
+};
+
+struct ClaimSpec {
+  int64_t key;
+  const char* name;
+  bool required;
+};
+
+constexpr std::array<ClaimSpec, kClaimCount> kClaims = {{
+    {1, "iss", true},
+    {6, "iat", true},
+    {7, "cti", true},
+    {10, "eat_nonce", false},
+    {265, "eat_profile", true},
+    {-65537, "model_id", true},
+    {-65538, "model_version", true},
+    {-65539, "model_hash", true},
+    {-65540, "request_hash", true},
+    {-65541, "response_hash", true},
+    {-65542, "attestation_doc_hash", true},
+    {-65543, "enclave_measurements", true},
+    {-65544, "policy_version", true},
+    {-65545, "sequence_number", true},
+    {-65546, "execution_time_ms", true},
+    {-65547, "memory_peak_mb", true},
+    {-65548, "security_mode", true},
+    {-65549, "model_hash_scheme", false},
+}};
+
+// Keys of the measurement map; the first four are required.
+enum Measurement : size_t { kType, kPcr0, kPcr1, kPcr2, kPcr3, kPcr4, kPcr8, kMeasurementCount };
+constexpr std::array<const char*, kMeasurementCount> kMeasurementKeys = {
+    "measurement_type", "pcr0", "pcr1", "pcr2", "pcr3", "pcr4", "pcr8"};
+constexpr size_t kRequiredMeasurements = 4;
+
+constexpr size_t kCtiSize = 16;
+constexpr size_t kHashSize = 32;
+constexpr size_t kMeasurementSize = 48;
+constexpr size_t kNonceMin = 8;
+constexpr size_t kNonceMax = 64;
+constexpr size_t kMaxPrintable = 64;
+// The largest valid payload has about 60 data items; anything far beyond
+// that is rejected before it costs memory.
+constexpr size_t kMaxPayloadItems = 512;
+
+using Slots = std::array<const cbor::Value*, kClaimCount>;
+using MeasurementSlots = std::array<const cbor::Value*, kMeasurementCount>;
+
+Finding WrongType(const std::string& name) {
+  return Violation("WRONG_TYPE:" + name, name + " has the wrong CBOR type");
+}
+
+Finding ReadText(const cbor::Value& value, const std::string& name, std::string* out) {
+  if (!value.is_text()) return WrongType(name);
+  *out = value.text();
+  return Holds();
+}
+
+Finding ReadBytes(const cbor::Value& value, const std::string& name, Bytes* out) {
+  if (!value.is_bytes()) return WrongType(name);
+  *out = value.bytes();
+  return Holds();
+}
+
+Finding ReadUint(const cbor::Value& value, const std::string& name, uint64_t* out) {
+  if (!value.is_unsigned()) return WrongType(name);
+  *out = value.unsigned_value();
+  return Holds();
+}
+
+// Places each entry of the claims map in its slot; unknown keys fail.
+Finding SlotClaims(const cbor::Value& map, Slots* slots) {
+  slots->fill(nullptr);
+  for (const auto& [key, value] : map.map()) {
+    StatusOr<int64_t> number = key.AsInt64();
+    if (!number.ok()) return Violation("UNKNOWN_CLAIM", "claim key is not a known integer");
+    auto it = std::find_if(kClaims.begin(), kClaims.end(),
+                           [&](const ClaimSpec& spec) { return spec.key == *number; });
+    if (it == kClaims.end()) {
+      std::string key_text = std::to_string(*number);
+      return Violation("UNKNOWN_CLAIM:" + key_text, "claim key " + key_text + " is not in AIR v1");
+    }
+    (*slots)[static_cast<size_t>(it - kClaims.begin())] = &value;
+  }
+  for (size_t i = 0; i < kClaimCount; ++i) {
+    if (kClaims[i].required && (*slots)[i] == nullptr) {
+      return Violation(std::string("MISSING_CLAIM:") + kClaims[i].name,
+                       std::string(kClaims[i].name) + " is required");
+    }
+  }
+  return Holds();
+}
+
+Finding SlotMeasurements(const cbor::Value& map, MeasurementSlots* slots) {
+  slots->fill(nullptr);
+  for (const auto& [key, value] : map.map()) {
+    auto it = key.is_text() ? std::find(kMeasurementKeys.begin(), kMeasurementKeys.end(), key.text())
+                            : kMeasurementKeys.end();
+    if (it == kMeasurementKeys.end()) {
+      return Violation("UNKNOWN_MEASUREMENT_KEY",
+                       "enclave_measurements key " +
+                           (key.is_text() ? "'" + Printable(key.text()) + "'"
+                                          : std::string("(not text)")) +
+                           " is not in AIR v1");
+    }
+    (*slots)[static_cast<size_t>(it - kMeasurementKeys.begin())] = &value;
+  }
+  for (size_t i = 0; i < kRequiredMeasurements; ++i) {
+    if ((*slots)[i] == nullptr) {
+      std::string name = std::string("enclave_measurements.") + kMeasurementKeys[i];
+      return Violation("MISSING_CLAIM:" + name, name + " is required");
+    }
+  }
+  return Holds();
+}
+
+Finding ReadOptionalPcr(const cbor::Value* value, Measurement which, std::optional<Bytes>* out) {
+  if (value == nullptr) return Holds();
+  out->emplace();
+  return ReadBytes(*value, std::string("enclave_measurements.") + kMeasurementKeys[which],
+                   &**out);
+}
+
+Finding ReadMeasurements(const cbor::Value& value, AirMeasurements* out) {
+  if (!value.is_map()) return WrongType("enclave_measurements");
+  MeasurementSlots slots;
+  Finding found = SlotMeasurements(value, &slots);
+  if (!found.ok()) return found;
+  const std::string prefix = "enclave_measurements.";
+  Bytes* pcrs[] = {&out->pcr0, &out->pcr1, &out->pcr2};
+  std::array<Finding, 7> steps = {
+      ReadText(*slots[kType], prefix + kMeasurementKeys[kType], &out->type),
+      ReadBytes(*slots[kPcr0], prefix + kMeasurementKeys[kPcr0], pcrs[0]),
+      ReadBytes(*slots[kPcr1], prefix + kMeasurementKeys[kPcr1], pcrs[1]),
+      ReadBytes(*slots[kPcr2], prefix + kMeasurementKeys[kPcr2], pcrs[2]),
+      ReadOptionalPcr(slots[kPcr3], kPcr3, &out->pcr3),
+      ReadOptionalPcr(slots[kPcr4], kPcr4, &out->pcr4),
+      ReadOptionalPcr(slots[kPcr8], kPcr8, &out->pcr8),
+  };
+  for (Finding& step : steps) {
+    if (!step.ok()) return step;
+  }
+  return Holds();
+}
+
+// Reads every slotted claim into `claims` and returns the first type error.
+Finding ReadClaims(const Slots& s, AirClaims* c, std::string* profile) {
+  auto name = [](Claim claim) { return std::string(kClaims[claim].name); };
+  std::array<Finding, 16> steps = {
+      ReadText(*s[kIss], name(kIss), &c->iss),
+      ReadUint(*s[kIat], name(kIat), &c->iat),
+      ReadBytes(*s[kCti], name(kCti), &c->cti),
+      ReadText(*s[kProfile], name(kProfile), profile),
+      ReadText(*s[kModelId], name(kModelId), &c->model_id),
+      ReadText(*s[kModelVersion], name(kModelVersion), &c->model_version),
+      ReadBytes(*s[kModelHash], name(kModelHash), &c->model_hash),
+      ReadBytes(*s[kRequestHash], name(kRequestHash), &c->request_hash),
+      ReadBytes(*s[kResponseHash], name(kResponseHash), &c->response_hash),
+      ReadBytes(*s[kAttestationDocHash], name(kAttestationDocHash), &c->attestation_doc_hash),
+      ReadMeasurements(*s[kMeasurements], &c->measurements),
+      ReadText(*s[kPolicyVersion], name(kPolicyVersion), &c->policy_version),
+      ReadUint(*s[kSequenceNumber], name(kSequenceNumber), &c->sequence_number),
+      ReadUint(*s[kExecutionTimeMs], name(kExecutionTimeMs), &c->execution_time_ms),
+      ReadUint(*s[kMemoryPeakMb], name(kMemoryPeakMb), &c->memory_peak_mb),
+      ReadText(*s[kSecurityMode], name(kSecurityMode), &c->security_mode),
+  };
+  for (Finding& step : steps) {
+    if (!step.ok()) return step;
+  }
+  if (s[kNonce] != nullptr) {
+    Finding found = ReadBytes(*s[kNonce], name(kNonce), &c->eat_nonce.emplace());
+    if (!found.ok()) return found;
+  }
+  if (s[kModelHashScheme] != nullptr) {
+    return ReadText(*s[kModelHashScheme], name(kModelHashScheme), &c->model_hash_scheme.emplace());
+  }
+  return Holds();
+}
+
+Finding TextLength(const std::string& text, const char* name, size_t min, size_t max) {
+  if (text.size() >= min && text.size() <= max) return Holds();
+  return Violation(std::string("BAD_TEXT_LENGTH:") + name,
+                   std::string(name) + " is " + std::to_string(text.size()) +
+                       " bytes; allowed " + std::to_string(min) + ".." + std::to_string(max));
+}
+
+Finding HashLength(const Bytes& hash, const char* name) {
+  if (hash.size() == kHashSize) return Holds();
+  return Violation(std::string("BAD_HASH_LENGTH:") + name,
+                   std::string(name) + " is " + std::to_string(hash.size()) + " bytes, not 32");
+}
+
+bool AllZero(const Bytes& b) {
+  return std::all_of(b.begin(), b.end(), [](uint8_t x) { return x == 0; });
+}
+
+Finding CheckPcrLength(const Bytes& pcr, const char* name) {
+  if (pcr.size() == kMeasurementSize) return Holds();
+  return Violation("BAD_MEASUREMENT_LENGTH",
+                   std::string(name) + " is " + std::to_string(pcr.size()) + " bytes, not 48");
+}
+
+bool IsOneOf(const std::string& value, std::initializer_list<std::string_view> allowed) {
+  return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
+}
+
+cbor::Value MeasurementsToValue(const AirMeasurements& m) {
+  cbor::MapEntries entries = {
+      {cbor::Value::Text("measurement_type"), cbor::Value::Text(m.type)},
+      {cbor::Value::Text("pcr0"), cbor::Value::ByteString(m.pcr0)},
+      {cbor::Value::Text("pcr1"), cbor::Value::ByteString(m.pcr1)},
+      {cbor::Value::Text("pcr2"), cbor::Value::ByteString(m.pcr2)},
+  };
+  if (m.pcr3) entries.emplace_back(cbor::Value::Text("pcr3"), cbor::Value::ByteString(*m.pcr3));
+  if (m.pcr4) entries.emplace_back(cbor::Value::Text("pcr4"), cbor::Value::ByteString(*m.pcr4));
+  if (m.pcr8) entries.emplace_back(cbor::Value::Text("pcr8"), cbor::Value::ByteString(*m.pcr8));
+  return cbor::Value::FromMap(std::move(entries));
+}
+
+}  // namespace
+
+std::string Printable(std::string_view text) {
+  std::string out;
+  for (char ch : text.substr(0, kMaxPrintable)) {
+    bool printable = ch >= 0x20 && ch <= 0x7e;
+    out.push_back(printable ? ch : '?');
+  }
+  if (text.size() > kMaxPrintable) out += "...";
+  return out;
+}
+
+cbor::Value ClaimsToValue(const AirClaims& c) {
+  auto key = [](Claim claim) { return cbor::Value::Int(kClaims[claim].key); };
+  cbor::MapEntries entries = {
+      {key(kIss), cbor::Value::Text(c.iss)},
+      {key(kIat), cbor::Value::Unsigned(c.iat)},
+      {key(kCti), cbor::Value::ByteString(c.cti)},
+      {key(kProfile), cbor::Value::Text(kAirProfile)},
+      {key(kModelId), cbor::Value::Text(c.model_id)},
+      {key(kModelVersion), cbor::Value::Text(c.model_version)},
+      {key(kModelHash), cbor::Value::ByteString(c.model_hash)},
+      {key(kRequestHash), cbor::Value::ByteString(c.request_hash)},
+      {key(kResponseHash), cbor::Value::ByteString(c.response_hash)},
+      {key(kAttestationDocHash), cbor::Value::ByteString(c.attestation_doc_hash)},
+      {key(kMeasurements), MeasurementsToValue(c.measurements)},
+      {key(kPolicyVersion), cbor::Value::Text(c.policy_version)},
+      {key(kSequenceNumber), cbor::Value::Unsigned(c.sequence_number)},
+      {key(kExecutionTimeMs), cbor::Value::Unsigned(c.execution_time_ms)},
+      {key(kMemoryPeakMb), cbor::Value::Unsigned(c.memory_peak_mb)},
+      {key(kSecurityMode), cbor::Value::Text(c.security_mode)},
+  };
+  if (c.eat_nonce) entries.emplace_back(key(kNonce), cbor::Value::ByteString(*c.eat_nonce));
+  if (c.model_hash_scheme) {
+    entries.emplace_back(key(kModelHashScheme), cbor::Value::Text(*c.model_hash_scheme));
+  }
+  return cbor::Value::FromMap(std::move(entries));
+}
+
+Finding DecodeClaims(ByteSpan payload, AirClaims* claims, std::string* profile) {
+  cbor::DecodeOptions options{
+      .max_depth = 4, .max_items = kMaxPayloadItems, .max_size = kAirMaxReceiptSize};
+  StatusOr<cbor::Value> map = cbor::Decode(payload, options);
+  if (!map.ok()) {
+    bool duplicate = map.status().code() == StatusCode::kAlreadyExists;
+    return Violation(duplicate ? "DUPLICATE_KEY" : "PAYLOAD_NOT_MAP", map.status().message());
+  }
+  if (!map->is_map()) return Violation("PAYLOAD_NOT_MAP", "payload is not a CBOR map");
+  options.require_deterministic = true;
+  StatusOr<cbor::Value> strict = cbor::Decode(payload, options);
+  if (!strict.ok()) return Violation("NON_DETERMINISTIC_PAYLOAD", strict.status().message());
+
+  Slots slots;
+  Finding found = SlotClaims(*map, &slots);
+  if (!found.ok()) return found;
+  AirClaims decoded;
+  found = ReadClaims(slots, &decoded, profile);
+  if (!found.ok()) return found;
+  found = CheckClaimFields(decoded);
+  if (!found.ok()) return found;
+  *claims = std::move(decoded);
+  return Holds();
+}
+
+Finding CheckClaimFields(const AirClaims& c) {
+  std::array<Finding, 12> rules = {
+      TextLength(c.iss, "iss", 1, 256),
+      c.iat != 0 ? Holds() : Violation("ZERO_IAT", "iat is 0"),
+      c.cti.size() == kCtiSize
+          ? Holds()
+          : Violation("BAD_CTI_LENGTH", "cti is " + std::to_string(c.cti.size()) + " bytes, not 16"),
+      !c.eat_nonce || (c.eat_nonce->size() >= kNonceMin && c.eat_nonce->size() <= kNonceMax)
+          ? Holds()
+          : Violation("BAD_NONCE_LENGTH", "eat_nonce is " + std::to_string(c.eat_nonce->size()) +
+                                              " bytes; allowed 8..64"),
+      TextLength(c.model_id, "model_id", 1, 256),
+      TextLength(c.model_version, "model_version", 1, 128),
+      HashLength(c.model_hash, "model_hash"),
+      HashLength(c.request_hash, "request_hash"),
+      HashLength(c.response_hash, "response_hash"),
+      HashLength(c.attestation_doc_hash, "attestation_doc_hash"),
+      TextLength(c.policy_version, "policy_version", 1, 256),
+      TextLength(c.security_mode, "security_mode", 0, 64),
+  };
+  for (Finding& rule : rules) {
+    if (!rule.ok()) return rule;
+  }
+  return Holds();
+}
+
+Finding CheckCti(const AirClaims& c) {
+  // Upstream's code for an all-zero cti is BAD_CTI_LENGTH; kept for interop.
+  if (AllZero(c.cti)) return Violation("BAD_CTI_LENGTH", "cti is all zeros");
+  return Holds();
+}
+
+Finding CheckModelHashPresent(const AirClaims& c) {
+  if (AllZero(c.model_hash)) return Violation("ZERO_MODEL_HASH", "model_hash is all zeros");
+  return Holds();
+}
+
+Finding CheckMeasurements(const AirClaims& c) {
+  const AirMeasurements& m = c.measurements;
+  std::array<Finding, 6> rules = {
+      CheckPcrLength(m.pcr0, "pcr0"),
+      CheckPcrLength(m.pcr1, "pcr1"),
+      CheckPcrLength(m.pcr2, "pcr2"),
+      m.pcr3 ? CheckPcrLength(*m.pcr3, "pcr3") : Holds(),
+      m.pcr4 ? CheckPcrLength(*m.pcr4, "pcr4") : Holds(),
+      m.pcr8 ? CheckPcrLength(*m.pcr8, "pcr8") : Holds(),
+  };
+  for (Finding& rule : rules) {
+    if (!rule.ok()) return rule;
+  }
+  if (m.type == kMeasurementTdx && m.pcr8) {
+    return Violation("PCR8_WITH_TDX", "pcr8 is Nitro-only; a TDX receipt must not carry it");
+  }
+  return Holds();
+}
+
+Finding CheckMeasurementType(const AirClaims& c) {
+  if (IsOneOf(c.measurements.type, {kMeasurementNitro, kMeasurementTdx})) return Holds();
+  std::string shown = Printable(c.measurements.type);
+  return Violation("UNKNOWN_MTYPE:" + shown, "measurement_type '" + shown + "' is not known");
+}
+
+Finding CheckModelHashScheme(const AirClaims& c) {
+  if (!c.model_hash_scheme ||
+      IsOneOf(*c.model_hash_scheme, {"sha256-single", "sha256-concat", "sha256-manifest"})) {
+    return Holds();
+  }
+  std::string shown = Printable(*c.model_hash_scheme);
+  return Violation("UNKNOWN_MODEL_HASH_SCHEME:" + shown,
+                   "model_hash_scheme '" + shown + "' is not known");
+}
+
+Finding CheckSecurityMode(const AirClaims& c) {
+  if (IsOneOf(c.security_mode, {kSecurityModeProduction, kSecurityModeEvaluation})) {
+    return Holds();
+  }
+  std::string shown = Printable(c.security_mode);
+  return Violation("UNKNOWN_SECURITY_MODE:" + shown, "security_mode '" + shown + "' is not known");
+}
+
+}  // namespace eml::receipt::internal
