@@ -141,25 +141,31 @@ StatusOr<TrustedRoot> RootFromJson(const json& object, const std::string& where,
   return root;
 }
 
+// {"pcrN": hex, ...}; names and sizes are checked, required PCRs are left
+// to ValidatePolicy.
+StatusOr<std::map<uint32_t, Bytes>> NitroValuesFromJson(const json& values,
+                                                        const std::string& where) {
+  if (!values.is_object()) return Invalid(where + " is not an object");
+  if (values.size() > kMaxValuesPerTuple) {
+    return LimitExceededError("policy json: " + where + " has too many values");
+  }
+  std::map<uint32_t, Bytes> out;
+  for (const auto& item : values.items()) {
+    ASSIGN_OR_RETURN(uint32_t index, NitroPcrIndex(item.key()));
+    ASSIGN_OR_RETURN(Bytes value, GetHex(values, where, item.key()));
+    out.emplace(index, std::move(value));
+  }
+  return out;
+}
+
 StatusOr<MeasurementTuple> TupleFromJson(const json& object, const std::string& where,
                                          const JsonOptions& /*options*/) {
   RETURN_IF_ERROR(CheckKeys(object, where, {"platform", "name", "values"}));
   MeasurementTuple tuple;
   ASSIGN_OR_RETURN(tuple.platform, GetString(object, where, "platform"));
   ASSIGN_OR_RETURN(tuple.name, GetString(object, where, "name"));
-  const json& values = object.at("values");
-  const std::string values_where = Field(where, "values");
-  if (!values.is_object()) return Invalid(values_where + " is not an object");
-  if (values.size() > kMaxValuesPerTuple) {
-    return LimitExceededError("policy json: " + values_where + " has too many values");
-  }
-  for (const auto& item : values.items()) {
-    // Only nitro exists; its names are pcr0..pcr31 (ValidatePolicy checks
-    // the platform itself).
-    ASSIGN_OR_RETURN(uint32_t index, NitroPcrIndex(item.key()));
-    ASSIGN_OR_RETURN(Bytes value, GetHex(values, values_where, item.key()));
-    tuple.values.emplace(index, std::move(value));
-  }
+  // Only nitro exists; ValidatePolicy checks the platform itself.
+  ASSIGN_OR_RETURN(tuple.values, NitroValuesFromJson(object.at("values"), Field(where, "values")));
   return tuple;
 }
 
@@ -278,6 +284,25 @@ StatusOr<Policy> PolicyFromJson(std::string_view text, const JsonOptions& option
     return PolicyFromJsonValue(root, options);
   } catch (const std::exception&) {
     // Every access above is type-checked first; this is a last line.
+    return InternalError("policy json: unexpected JSON access error");
+  }
+}
+
+StatusOr<std::map<uint32_t, Bytes>> NitroMeasurementsFromJson(std::string_view text) {
+  ASSIGN_OR_RETURN(json root, ParseStrict(text));
+  try {
+    ASSIGN_OR_RETURN(auto values, NitroValuesFromJson(root, "measurements file"));
+    // The same rules as a policy tuple, checked by the one validator.
+    const MeasurementTuple tuple{.platform = std::string(kPlatformNitro), .name = "file",
+                                 .values = values};
+    Policy probe;
+    probe.policy_id = "probe";
+    probe.expires_at = 1;
+    probe.allow_evaluation = true;
+    probe.measurements = {tuple};
+    RETURN_IF_ERROR(ValidatePolicy(probe));
+    return values;
+  } catch (const std::exception&) {
     return InternalError("policy json: unexpected JSON access error");
   }
 }

@@ -16,9 +16,12 @@
 #define EML_POLICY_POLICY_JSON_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
+#include "core/bytes.h"
 #include "core/status.h"
 #include "policy/policy.h"
 
@@ -39,6 +42,11 @@ StatusOr<Policy> PolicyFromJson(std::string_view json, const JsonOptions& option
 
 // Pretty-printed (2-space indent), keys sorted, trailing newline.
 std::string PolicyToJson(const Policy& policy);
+
+// A Nitro measurements file, {"pcr0": hex, "pcr1": hex, "pcr2": hex, ...}
+// as `eml-enclave --print-measurements` prints it: only "pcrN" keys, each
+// 48 bytes of hex, PCR0..2 required.
+StatusOr<std::map<uint32_t, Bytes>> NitroMeasurementsFromJson(std::string_view json);
 
 // A certificate file's DER: the file itself if DER, or the first
 // "CERTIFICATE" block if PEM. At most kMaxRootDerSize bytes of DER.
