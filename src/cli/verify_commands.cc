@@ -1,8 +1,220 @@
-// `eml verify` commands: placeholder until its library lands.
+// `eml verify`: verify an AIR v1 receipt (src/receipt/air.h, docs/receipt.md).
+//   eml verify RECEIPT --public-key HEX [--expected-nonce HEX]
+//       [--expected-model-hash HEX] [--now UNIX_SECONDS] [--max-age SECONDS]
+//       [--format text|json]
+//
+// RECEIPT is a file holding the raw COSE_Sign1 bytes. Exit status: 0 when the
+// receipt verifies, 1 when it does not (the report is printed first), 2 for
+// usage errors and unreadable files. The receipt key comes from one small
+// function (ReceiptKey) so other key sources (an attestation document's
+// user_data) can be added beside --public-key.
+//
+// Receipt text in the report goes through the library's Printable() rule
+// for codes and details; claims appear only in JSON output, where the JSON
+// encoder escapes control characters.
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
 #include "cli/command.h"
+#include "core/clock.h"
+#include "core/encoding.h"
+#include "core/file.h"
+#include "receipt/air.h"
 
 namespace eml::cli {
+namespace {
 
-void AddVerifyCommands(CLI::App& /*app*/, CommandAction* /*action*/) {}
+using Json = nlohmann::ordered_json;  // keeps "verified" first
+
+struct VerifyArgs {
+  std::string receipt_path;
+  std::string public_key_hex;
+  std::string expected_nonce_hex;       // "" when not given
+  std::string expected_model_hash_hex;  // "" when not given
+  std::optional<int64_t> now;        // nullopt: the system clock
+  std::optional<uint64_t> max_age;   // nullopt: no freshness check
+  int64_t now_value = 0;             // parsed option values
+  uint64_t max_age_value = 0;
+  std::string format = "text";
+};
+
+// A CLI11 check: hex of exactly `size` bytes, or of 1..max_size bytes when
+// `size` is 0.
+CLI::Validator HexBytes(size_t size, size_t max_size) {
+  return CLI::Validator(
+      [size, max_size](std::string& text) -> std::string {
+        StatusOr<Bytes> bytes = HexDecode(text);
+        bool good = bytes.ok() && (size != 0 ? bytes->size() == size
+                                             : !bytes->empty() && bytes->size() <= max_size);
+        if (good) return "";
+        return size != 0 ? "must be " + std::to_string(2 * size) + " hex digits"
+                         : "must be 2.." + std::to_string(2 * max_size) + " hex digits";
+      },
+      "HEX");
+}
+
+// A CLI11 check: a non-negative decimal integer.
+CLI::Validator Digits() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        bool good = !text.empty() && text.size() <= 19 &&
+                    text.find_first_not_of("0123456789") == std::string::npos;
+        return good ? "" : "must be a non-negative decimal integer";
+      },
+      "UINT");
+}
+
+// The Ed25519 key the receipt must be signed with.
+StatusOr<Bytes> ReceiptKey(const VerifyArgs& args) { return HexDecode(args.public_key_hex); }
+
+StatusOr<receipt::AirVerifyPolicy> PolicyFromArgs(const VerifyArgs& args) {
+  receipt::AirVerifyPolicy policy;
+  if (!args.expected_nonce_hex.empty()) {
+    ASSIGN_OR_RETURN(policy.expected_nonce, HexDecode(args.expected_nonce_hex));
+  }
+  if (!args.expected_model_hash_hex.empty()) {
+    ASSIGN_OR_RETURN(policy.expected_model_hash, HexDecode(args.expected_model_hash_hex));
+  }
+  policy.max_age_secs = args.max_age;
+  policy.now_unix_seconds = args.now.value_or(SystemClock::Get().NowUnixSeconds());
+  return policy;
+}
+
+Json OptionalHex(const std::optional<Bytes>& bytes) {
+  return bytes ? Json(HexEncode(*bytes)) : Json(nullptr);
+}
+
+Json NullIfEmpty(const std::string& text) {
+  return text.empty() ? Json(nullptr) : Json(text);
+}
+
+// The same field names as the upstream vectors' "claims" objects.
+Json ClaimsJson(const receipt::AirClaims& c) {
+  const receipt::AirMeasurements& m = c.measurements;
+  return {
+      {"iss", c.iss},
+      {"iat", c.iat},
+      {"cti_hex", HexEncode(c.cti)},
+      {"eat_nonce_hex", OptionalHex(c.eat_nonce)},
+      {"eat_profile", std::string(receipt::kAirProfile)},
+      {"model_id", c.model_id},
+      {"model_version", c.model_version},
+      {"model_hash_hex", HexEncode(c.model_hash)},
+      {"request_hash_hex", HexEncode(c.request_hash)},
+      {"response_hash_hex", HexEncode(c.response_hash)},
+      {"attestation_doc_hash_hex", HexEncode(c.attestation_doc_hash)},
+      {"enclave_measurements",
+       {{"measurement_type", m.type},
+        {"pcr0_hex", HexEncode(m.pcr0)},
+        {"pcr1_hex", HexEncode(m.pcr1)},
+        {"pcr2_hex", HexEncode(m.pcr2)},
+        {"pcr3_hex", OptionalHex(m.pcr3)},
+        {"pcr4_hex", OptionalHex(m.pcr4)},
+        {"pcr8_hex", OptionalHex(m.pcr8)}}},
+      {"policy_version", c.policy_version},
+      {"sequence_number", c.sequence_number},
+      {"execution_time_ms", c.execution_time_ms},
+      {"memory_peak_mb", c.memory_peak_mb},
+      {"security_mode", c.security_mode},
+      {"model_hash_scheme",
+       c.model_hash_scheme ? Json(*c.model_hash_scheme) : Json(nullptr)},
+  };
+}
+
+void PrintJson(const receipt::AirVerifyResult& result) {
+  Json checks = Json::array();
+  for (const receipt::AirCheck& check : result.checks) {
+    checks.push_back({{"id", check.id},
+                      {"result", std::string(receipt::AirCheckResultName(check.result))},
+                      {"code", NullIfEmpty(check.code)},
+                      {"detail", check.detail}});
+  }
+  Json out = {
+      {"verified", result.verified},
+      {"failure_code", NullIfEmpty(result.failure_code)},
+      {"checks", std::move(checks)},
+      {"claims", result.claims ? ClaimsJson(*result.claims) : Json(nullptr)},
+  };
+  std::string text = out.dump(2, ' ', false, Json::error_handler_t::replace);
+  std::printf("%s\n", text.c_str());
+}
+
+void PrintText(const receipt::AirVerifyResult& result) {
+  for (const receipt::AirCheck& check : result.checks) {
+    std::string result_name(receipt::AirCheckResultName(check.result));
+    std::printf("%-21s %s", check.id.c_str(), result_name.c_str());
+    if (!check.code.empty()) std::printf("  %s", check.code.c_str());
+    if (check.result != receipt::AirCheck::Result::kPass && !check.detail.empty()) {
+      std::printf("  (%s)", check.detail.c_str());
+    }
+    std::printf("\n");
+  }
+  if (result.verified) {
+    std::printf("verdict: VERIFIED\n");
+  } else {
+    std::printf("verdict: NOT VERIFIED (%s)\n", result.failure_code.c_str());
+  }
+}
+
+Status RunVerify(const VerifyArgs& args) {
+  // A file over the limit is reported with the verifier's SIZE code,
+  // without reading it.
+  StatusOr<std::string> file = ReadSmallFile(args.receipt_path, receipt::kAirMaxReceiptSize);
+  if (!file.ok() && file.status().code() == StatusCode::kLimitExceeded) {
+    return VerificationFailedError("receipt not verified: RECEIPT_TOO_LARGE (file exceeds " +
+                                   std::to_string(receipt::kAirMaxReceiptSize) + " bytes)");
+  }
+  if (!file.ok()) return file.status();
+  ASSIGN_OR_RETURN(Bytes key, ReceiptKey(args));
+  ASSIGN_OR_RETURN(receipt::AirVerifyPolicy policy, PolicyFromArgs(args));
+  receipt::AirVerifyResult result = receipt::VerifyAirReceipt(AsBytes(*file), key, policy);
+  if (args.format == "json") {
+    PrintJson(result);
+  } else {
+    PrintText(result);
+  }
+  std::fflush(stdout);
+  if (!result.verified) {
+    return VerificationFailedError("receipt not verified: " + result.failure_code);
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+void AddVerifyCommands(CLI::App& app, CommandAction* action) {
+  auto args = std::make_shared<VerifyArgs>();
+  CLI::App* verify = app.add_subcommand("verify", "Verify an AIR v1 receipt (COSE_Sign1 file)");
+  verify->add_option("receipt", args->receipt_path, "receipt file (raw COSE_Sign1 bytes)")
+      ->required();
+  verify->add_option("--public-key", args->public_key_hex, "Ed25519 receipt key (64 hex digits)")
+      ->required()
+      ->check(HexBytes(32, 0));
+  verify->add_option("--expected-nonce", args->expected_nonce_hex, "required eat_nonce (hex)")
+      ->check(HexBytes(0, 64));
+  verify->add_option("--expected-model-hash", args->expected_model_hash_hex,
+                     "required model_hash (64 hex digits)")
+      ->check(HexBytes(32, 0));
+  CLI::Option* now = verify->add_option(
+      "--now", args->now_value, "time to judge freshness at (default: the system clock)");
+  now->type_name("UNIX_SECONDS")->check(Digits());
+  CLI::Option* max_age =
+      verify->add_option("--max-age", args->max_age_value, "maximum receipt age");
+  max_age->type_name("SECONDS")->check(Digits());
+  verify->add_option("--format", args->format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  verify->callback([args, action, now, max_age] {
+    if (now->count() > 0) args->now = args->now_value;
+    if (max_age->count() > 0) args->max_age = args->max_age_value;
+    *action = [args] { return RunVerify(*args); };
+  });
+}
 
 }  // namespace eml::cli
