@@ -28,6 +28,7 @@ declare -A corpus_of=(
   [wordpiece_fuzz]=wordpiece
   [cms_fuzz]=cms
   [nitro_document_fuzz]=nitro
+  [air_receipt_fuzz]=air_receipt_fuzz
 )
 
 if [[ "$target" == all ]]; then
