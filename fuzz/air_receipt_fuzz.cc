@@ -1,12 +1,12 @@
 // libFuzzer target for AIR v1 receipt verification (src/receipt).
 //
 // Verifies the input with the upstream vector key (seed 2a x 32, so the seed
-// corpus of vector receipts verifies) under a policy that turns on every
-// layer-4 check the vectors can pass, and aborts unless these hold:
+// corpus of vector receipts verifies) under a policy with a freshness window
+// and a replay callback, and aborts unless these hold:
 //   * the report lists every check, and `verified` agrees with failure_code;
-//   * whenever the claims decoded and every layer-3 check passed, encoding
-//     the decoded claims reproduces the payload bytes exactly (the decoder
-//     accepts only what the encoder would write);
+//   * whenever the claims decoded and EAT_PROFILE and every layer-3 check
+//     passed, encoding the decoded claims reproduces the payload bytes
+//     exactly (the decoder accepts only what the encoder would write);
 //   * a receipt that verifies is byte-identical to the one SignAirReceipt
 //     makes from its claims (Ed25519 is deterministic), so no second
 //     encoding of a signed receipt is ever accepted.
@@ -60,8 +60,8 @@ Bytes PayloadOf(ByteSpan input) {
 }
 
 void CheckReencoding(ByteSpan input, const AirVerifyResult& result) {
-  for (const char* id : {"CLAIMS_DECODE", "CTI", "MHASH_PRESENT", "MEAS", "MTYPE",
-                         "MHASH_SCHEME", "SECURITY_MODE"}) {
+  for (const char* id : {"CLAIMS_DECODE", "EAT_PROFILE", "CTI", "MHASH_PRESENT", "MEAS",
+                         "MTYPE", "MHASH_SCHEME", "SECURITY_MODE"}) {
     if (!Passed(result, id)) return;
   }
   if (!result.claims.has_value()) Fail("claims decoded but not returned");

@@ -180,7 +180,10 @@ TEST(AirRules, GoldenPayloadSignedByTheHarnessVerifies) {
 
 TEST(AirRules, UntaggedIsRejected) {
   Bytes receipt = Sign({.payload = cbor::Encode(GoldenPayload()).value(), .tagged = false});
-  ExpectOnlyFailure(Verify(receipt), "COSE_DECODE", "COSE_DECODE_FAILED");
+  AirVerifyResult result = Verify(receipt);
+  ExpectOnlyFailure(result, "COSE_DECODE", "COSE_DECODE_FAILED");
+  EXPECT_NE(Check(result, "COSE_DECODE").detail.find("tag 18"), std::string::npos)
+      << Check(result, "COSE_DECODE").detail;
 }
 
 TEST(AirRules, OtherTagIsRejected) {
