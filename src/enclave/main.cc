@@ -1,0 +1,216 @@
+// eml-enclave: the trusted side of the gateway. Loads the model, attests
+// every session with fresh evidence, serves embedding requests over the
+// encrypted protocol and signs an AIR v1 receipt per response.
+// docs/protocol.md (wire), docs/attestation.md (evidence), README (usage).
+//
+// Only development evidence (--tee dev: Nitro-format documents signed by a
+// local CA in --state-dir) exists today; its receipts say "evaluation".
+//
+// Exit status: 0 after SIGINT/SIGTERM, 2 for usage and I/O errors at start,
+// 1 otherwise.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "attest/dev_provider.h"
+#include "core/clock.h"
+#include "core/encoding.h"
+#include "core/file.h"
+#include "core/status.h"
+#include "enclave/enclave.h"
+#include "enclave/model_service.h"
+#include "enclave/server.h"
+#include "engine/synth.h"
+#include "net/endpoint.h"
+
+namespace {
+
+using eml::Status;
+using eml::StatusOr;
+
+struct Flags {
+  std::string listen = "127.0.0.1:0";
+  std::string state_dir = "eml-state";
+  std::string model_dir;
+  std::string tokenizer_dir = "../shared/models/all-MiniLM-L6-v2";
+  std::string synthetic_preset = "minilm-l6";
+  std::string model_id;
+  std::string model_version = "1";
+  std::string tee = "dev";
+  std::string ready_file;
+  size_t max_sessions = 64;
+  int threads = 0;
+  int64_t handshake_timeout_ms = 10'000;
+  int64_t idle_timeout_s = 60;
+  int64_t lifetime_s = 15 * 60;
+  uint64_t max_records = 1'000'000;
+  bool print_measurements = false;
+};
+
+int ExitCodeFor(const Status& s) {
+  if (s.code() == eml::StatusCode::kIo || s.code() == eml::StatusCode::kNotFound) return 2;
+  return 1;
+}
+
+void Log(const std::string& line) { std::fprintf(stderr, "eml-enclave: %s\n", line.c_str()); }
+
+// The configuration that PCR1 measures: everything that changes what the
+// enclave enforces. Deployment details (addresses, paths) are not in it.
+std::string CanonicalConfig(const Flags& f) {
+  return "eml-enclave config v1\ntee=" + f.tee + "\nmax_sessions=" +
+         std::to_string(f.max_sessions) + "\nhandshake_timeout_ms=" +
+         std::to_string(f.handshake_timeout_ms) + "\nidle_timeout_s=" +
+         std::to_string(f.idle_timeout_s) + "\nlifetime_s=" + std::to_string(f.lifetime_s) +
+         "\nmax_records=" + std::to_string(f.max_records) + "\n";
+}
+
+// The model directory: --model-dir, or a deterministic synthetic model
+// generated once under the state directory.
+StatusOr<std::string> ResolveModelDir(Flags* f) {
+  if (!f->model_dir.empty()) {
+    if (f->model_id.empty()) {
+      f->model_id = std::filesystem::path(f->model_dir).lexically_normal().filename().string();
+    }
+    return f->model_dir;
+  }
+  const std::string dir = f->state_dir + "/model-" + f->synthetic_preset;
+  if (f->model_id.empty()) f->model_id = f->synthetic_preset + "-synthetic";
+  if (std::filesystem::exists(dir + "/model.safetensors")) return dir;
+  Log("generating the synthetic " + f->synthetic_preset + " model in " + dir);
+  eml::engine::SynthOptions synth;
+  synth.preset = f->synthetic_preset;
+  synth.tokenizer_dir = f->tokenizer_dir;
+  synth.out_dir = dir;
+  RETURN_IF_ERROR(eml::engine::WriteSyntheticBert(synth));
+  return dir;
+}
+
+Status WriteReadyFile(const std::string& path, uint32_t port, const eml::enclave::Enclave& e,
+                      const std::string& state_dir) {
+  const std::string json = "{\"port\":" + std::to_string(port) + ",\"receipt_public_key\":\"" +
+                           eml::HexEncode(e.receipt_public_key()) + "\",\"dev_root\":\"" +
+                           state_dir + "/dev-root.der\"}\n";
+  const std::string tmp = path + ".tmp";
+  FILE* file = std::fopen(tmp.c_str(), "w");
+  if (file == nullptr) return Status(eml::StatusCode::kIo, "cannot write " + tmp);
+  const bool ok = std::fputs(json.c_str(), file) >= 0;
+  if (std::fclose(file) != 0 || !ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status(eml::StatusCode::kIo, "cannot write " + path);
+  }
+  return Status::Ok();
+}
+
+Status Run(Flags f) {
+  if (f.tee != "dev") {
+    return Status(eml::StatusCode::kUnsupported,
+                  "--tee " + f.tee + " is not available yet; only dev evidence exists");
+  }
+  ASSIGN_OR_RETURN(eml::net::Endpoint endpoint, eml::net::Endpoint::Parse(f.listen));
+  ASSIGN_OR_RETURN(const std::string model_dir, ResolveModelDir(&f));
+  ASSIGN_OR_RETURN(eml::enclave::ModelIdentity identity,
+                   eml::enclave::ComputeModelIdentity(model_dir, f.model_id, f.model_version));
+  const std::string config = CanonicalConfig(f);
+  ASSIGN_OR_RETURN(eml::attest::DevMeasurements measurements,
+                   eml::attest::MeasureDevEnclave("/proc/self/exe", eml::AsBytes(config),
+                                                  identity.hash));
+  if (f.print_measurements) {
+    std::printf("{\"pcr0\":\"%s\",\"pcr1\":\"%s\",\"pcr2\":\"%s\"}\n",
+                eml::HexEncode(measurements.pcr0).c_str(), eml::HexEncode(measurements.pcr1).c_str(),
+                eml::HexEncode(measurements.pcr2).c_str());
+    return Status::Ok();
+  }
+
+  eml::attest::DevProviderOptions provider_options;
+  provider_options.state_dir = f.state_dir;
+  provider_options.measurements = measurements;
+  ASSIGN_OR_RETURN(auto provider, eml::attest::CreateDevNitroProvider(provider_options));
+  eml::engine::EngineOptions engine_options;
+  engine_options.num_threads = f.threads;
+  ASSIGN_OR_RETURN(auto model, eml::enclave::ModelService::Load(model_dir, f.model_id,
+                                                                f.model_version, engine_options));
+  eml::enclave::EnclaveOptions options;
+  options.limits.handshake_timeout = std::chrono::milliseconds(f.handshake_timeout_ms);
+  options.limits.idle_timeout = std::chrono::seconds(f.idle_timeout_s);
+  options.limits.lifetime = std::chrono::seconds(f.lifetime_s);
+  options.limits.max_records = f.max_records;
+  ASSIGN_OR_RETURN(auto enclave, eml::enclave::Enclave::Create(provider.get(), model.get(), options,
+                                                               &eml::SystemClock::Get()));
+  ASSIGN_OR_RETURN(auto server,
+                   eml::enclave::Server::Listen(enclave.get(), endpoint, f.max_sessions));
+  Log("DEVELOPMENT EVIDENCE (not secure): Nitro-format documents signed by the dev CA in " +
+      f.state_dir);
+  Log("model " + f.model_id + " v" + f.model_version + " hash " + eml::HexEncode(identity.hash));
+  Log("pcr0 " + eml::HexEncode(measurements.pcr0));
+  Log("listening on " + endpoint.host + ":" + std::to_string(server->port()) +
+      ", receipt key " + eml::HexEncode(enclave->receipt_public_key()));
+  if (!f.ready_file.empty()) {
+    RETURN_IF_ERROR(WriteReadyFile(f.ready_file, server->port(), *enclave, f.state_dir));
+  }
+
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  eml::enclave::Server* s = server.get();
+  std::thread signal_waiter([s, stop_signals] {
+    int sig = 0;
+    while (sigwait(&stop_signals, &sig) != 0) {
+    }
+    s->Shutdown();
+  });
+  server->Run();
+  signal_waiter.join();
+  const auto& stats = enclave->stats();
+  Log("stopped: " + std::to_string(stats.sessions_started.load()) + " sessions, " +
+      std::to_string(stats.handshakes_completed.load()) + " handshakes, " +
+      std::to_string(stats.requests_served.load()) + " requests, " +
+      std::to_string(server->rejected_busy()) + " refused as busy");
+  return Status::Ok();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags f;
+  CLI::App app{"eml-enclave: attested embedding service (see docs/protocol.md)"};
+  app.add_option("--listen", f.listen, "HOST:PORT to listen on (port 0: any)");
+  app.add_option("--state-dir", f.state_dir, "development CA and generated model");
+  app.add_option("--model-dir", f.model_dir, "BERT model directory (default: synthetic)");
+  app.add_option("--tokenizer-dir", f.tokenizer_dir, "vocab for the synthetic model");
+  app.add_option("--synthetic-preset", f.synthetic_preset, "minilm-l6 or tiny");
+  app.add_option("--model-id", f.model_id, "model id in evidence and receipts");
+  app.add_option("--model-version", f.model_version, "model version");
+  app.add_option("--tee", f.tee, "evidence provider: dev")->check(CLI::IsMember({"dev", "nitro", "tdx", "snp", "auto"}));
+  app.add_option("--max-sessions", f.max_sessions, "concurrent sessions")->check(CLI::Range(1, 4096));
+  app.add_option("--threads", f.threads, "engine threads (0: all cores)")->check(CLI::Range(0, 256));
+  app.add_option("--handshake-timeout-ms", f.handshake_timeout_ms)->check(CLI::Range(1, 600'000));
+  app.add_option("--idle-timeout-s", f.idle_timeout_s)->check(CLI::Range(1, 86'400));
+  app.add_option("--lifetime-s", f.lifetime_s)->check(CLI::Range(1, 86'400));
+  app.add_option("--max-records", f.max_records)->check(CLI::Range(1, 1'000'000'000));
+  app.add_option("--ready-file", f.ready_file, "write {port, receipt key} JSON once listening");
+  app.add_flag("--print-measurements", f.print_measurements, "print PCR0..2 as JSON and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const Status status = Run(std::move(f));
+  if (!status.ok()) {
+    Log("error: " + status.ToString());
+    return ExitCodeFor(status);
+  }
+  return 0;
+}
