@@ -281,6 +281,27 @@ TEST(SocketTest, ConnectRefusedIsIo) {
   EXPECT_NE(s.status().message().find("refused"), std::string::npos) << s.status().message();
 }
 
+TEST(SocketTest, ConnectTimesOutAtTheDeadline) {
+  // A listener that never accepts and has a full accept queue drops SYNs, so
+  // a further connect stays in progress until our deadline.
+  StatusOr<Listener> l = Listen(Loopback(), 1);
+  ASSERT_TRUE(l.ok());
+  std::vector<Socket> filler;
+  Status st;
+  for (int i = 0; i < 16 && st.ok(); ++i) {
+    const auto start = SteadyClock::now();
+    StatusOr<Socket> c = Connect(Loopback(l->port()), Deadline::In(200ms));
+    if (!c.ok()) {
+      st = c.status();
+      EXPECT_GE(SteadyClock::now() - start, 200ms);
+      break;
+    }
+    filler.push_back(std::move(*c));
+  }
+  EXPECT_EQ(st.code(), StatusCode::kLimitExceeded) << st.ToString() << " after " << filler.size();
+  EXPECT_NE(st.message().find("deadline"), std::string::npos);
+}
+
 TEST(SocketTest, ClosedSocketIsFailedPrecondition) {
   Socket s;
   uint8_t b;
