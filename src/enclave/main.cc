@@ -93,10 +93,11 @@ StatusOr<std::string> ResolveModelDir(Flags* f) {
 }
 
 Status WriteReadyFile(const std::string& path, uint32_t port, const eml::enclave::Enclave& e,
-                      const std::string& state_dir) {
+                      const eml::enclave::ModelIdentity& model, const std::string& state_dir) {
   const std::string json = "{\"port\":" + std::to_string(port) + ",\"receipt_public_key\":\"" +
-                           eml::HexEncode(e.receipt_public_key()) + "\",\"dev_root\":\"" +
-                           state_dir + "/dev-root.der\"}\n";
+                           eml::HexEncode(e.receipt_public_key()) + "\",\"model_id\":\"" +
+                           model.id + "\",\"model_hash\":\"" + eml::HexEncode(model.hash) +
+                           "\",\"dev_root\":\"" + state_dir + "/dev-root.der\"}\n";
   const std::string tmp = path + ".tmp";
   FILE* file = std::fopen(tmp.c_str(), "w");
   if (file == nullptr) return Status(eml::StatusCode::kIo, "cannot write " + tmp);
@@ -114,6 +115,13 @@ Status Run(Flags f) {
   }
   ASSIGN_OR_RETURN(eml::net::Endpoint endpoint, eml::net::Endpoint::Parse(f.listen));
   ASSIGN_OR_RETURN(const std::string model_dir, ResolveModelDir(&f));
+  const bool id_ok = !f.model_id.empty() && f.model_id.size() <= 256 &&
+                     f.model_id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                  "0123456789._-") == std::string::npos;
+  if (!id_ok) {
+    return Status(eml::StatusCode::kInvalidArgument,
+                  "--model-id: 1..256 characters of [A-Za-z0-9._-]");
+  }
   ASSIGN_OR_RETURN(eml::enclave::ModelIdentity identity,
                    eml::enclave::ComputeModelIdentity(model_dir, f.model_id, f.model_version));
   const std::string config = CanonicalConfig(f);
@@ -151,7 +159,7 @@ Status Run(Flags f) {
   Log("listening on " + endpoint.host + ":" + std::to_string(server->port()) +
       ", receipt key " + eml::HexEncode(enclave->receipt_public_key()));
   if (!f.ready_file.empty()) {
-    RETURN_IF_ERROR(WriteReadyFile(f.ready_file, server->port(), *enclave, f.state_dir));
+    RETURN_IF_ERROR(WriteReadyFile(f.ready_file, server->port(), *enclave, identity, f.state_dir));
   }
 
   sigset_t stop_signals;

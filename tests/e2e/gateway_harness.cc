@@ -12,7 +12,6 @@
 #include <fstream>
 #include <sstream>
 
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "attest/nitro.h"

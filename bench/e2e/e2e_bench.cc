@@ -1,0 +1,221 @@
+// e2e_bench: what the attested gateway costs on top of the engine, measured
+// side by side in one run (docs/protocol.md; issue "Speed").
+//   - in-process engine call vs the full path client → eml-host → enclave →
+//     back (encryption, receipt signing and verification included), one text
+//     of T = 16 and T = 128 tokens, interleaved, medians;
+//   - handshake: connect, evidence generation, verification, key exchange;
+//   - per-request crypto + receipt: everything a request adds besides the
+//     model and the network (seal/open both ways, hashes, receipt signing
+//     and AIR verification), measured in-process;
+//   - throughput with 1, 2, 4 and 8 concurrent clients through the relay.
+// The model is the synthetic MiniLM-L6 (exact shapes; weights are not
+// genuine). eml-host is the real binary ($EML_HOST_BIN).
+// Last line: E2E_BENCH overhead_t128=<fraction> crypto_ms=<ms> handshake_ms=<ms>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "crypto/hash.h"
+#include "crypto/random.h"
+#include "engine/synth.h"
+#include "protocol/frame.h"
+#include "protocol/messages.h"
+#include "protocol/record.h"
+#include "receipt/air.h"
+#include "tests/e2e/gateway_harness.h"
+
+namespace eml::e2e {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// "[CLS] hello × (T-2) [SEP]" is exactly T tokens with the MiniLM vocab.
+std::string TextOfTokens(int tokens) {
+  std::string text;
+  for (int i = 0; i < tokens - 2; ++i) text += i ? " hello" : "hello";
+  return text;
+}
+
+void Die(const Status& s, const char* what) {
+  std::fprintf(stderr, "e2e_bench: %s: %s\n", what, s.ToString().c_str());
+  std::exit(1);
+}
+
+struct PathTimes {
+  double engine_ms, full_ms;
+};
+
+PathTimes CompareAt(int tokens, client::Session& session, int runs) {
+  const std::vector<std::string> texts = {TextOfTokens(tokens)};
+  std::vector<double> engine, full;
+  for (int i = 0; i < runs + 3; ++i) {
+    auto t0 = Clock::now();
+    auto direct = World::Get().model->Embed(texts);
+    auto t1 = Clock::now();
+    auto remote = session.Embed(texts);
+    auto t2 = Clock::now();
+    if (!direct.ok()) Die(direct.status(), "engine");
+    if (!remote.ok()) Die(remote.status(), "full path");
+    if (direct->token_counts[0] != static_cast<uint32_t>(tokens)) Die(Status(StatusCode::kInternal, "token count"), "input");
+    if (i >= 3) {  // warm-up
+      engine.push_back(Ms(t1 - t0));
+      full.push_back(Ms(t2 - t1));
+    }
+  }
+  return {Median(engine), Median(full)};
+}
+
+// Everything one request adds besides the model and the sockets.
+double CryptoPerRequestMs(int runs) {
+  SecretBytes key(32), iv(12);
+  (void)crypto::RandomBytes({key.MutableData(), 32});
+  (void)crypto::RandomBytes({iv.MutableData(), 12});
+  auto c2s_out = *protocol::RecordChannel::Create(key, iv, 1 << 30);
+  auto c2s_in = *protocol::RecordChannel::Create(key, iv, 1 << 30);
+  auto s2c_out = *protocol::RecordChannel::Create(key, iv, 1 << 30);
+  auto s2c_in = *protocol::RecordChannel::Create(key, iv, 1 << 30);
+  auto receipt_key = *crypto::Ed25519PrivateKey::Generate();
+  protocol::EmbedResponseBody body{384, std::vector<float>(384, 0.05f), {128}};
+  receipt::AirClaims claims;
+  claims.iss = "eml-enclave";
+  claims.cti = Bytes(16, 1);
+  claims.model_id = "minilm";
+  claims.model_version = "1";
+  claims.model_hash = Bytes(32, 2);
+  claims.attestation_doc_hash = Bytes(32, 3);
+  claims.measurements = {"nitro-pcr", Bytes(48, 4), Bytes(48, 5), Bytes(48, 6), {}, {}, {}};
+  claims.policy_version = "eml-enclave/1";
+  claims.security_mode = "evaluation";
+  claims.model_hash_scheme = "sha256-manifest";
+  const std::string text = TextOfTokens(128);
+  std::vector<double> samples;
+  for (int i = 0; i < runs; ++i) {
+    auto t0 = Clock::now();
+    Bytes nonce(32);
+    (void)crypto::RandomBytes(nonce);
+    Bytes request = *protocol::EncodeEmbedRequest({nonce, {text}});
+    Bytes sealed = *c2s_out.Seal(protocol::FrameType::kRequest, request);
+    Bytes opened = *c2s_in.Open(*protocol::ParseFrame(sealed));
+    Bytes body_bytes = *protocol::EncodeEmbedResponseBody(body);
+    claims.iat = 1'800'000'000;
+    claims.eat_nonce = nonce;
+    claims.request_hash = crypto::Sha256(opened);
+    claims.response_hash = crypto::Sha256(body_bytes);
+    claims.sequence_number = static_cast<uint64_t>(i) + 1;
+    Bytes air = *receipt::SignAirReceipt(receipt_key, claims);
+    Bytes envelope = *protocol::EncodeResponseEnvelope({body_bytes, air});
+    Bytes response = *s2c_out.Seal(protocol::FrameType::kResponse, envelope);
+    Bytes got = *s2c_in.Open(*protocol::ParseFrame(response));
+    auto parsed = *protocol::ParseResponseEnvelope(got);
+    receipt::AirVerifyPolicy policy;
+    policy.expected_nonce = nonce;
+    policy.expected_request_hash = crypto::Sha256(request);
+    policy.expected_response_hash = crypto::Sha256(parsed.body);
+    policy.allow_evaluation_mode = true;
+    auto verdict = receipt::VerifyAirReceipt(parsed.receipt, receipt_key.PublicKey(), policy);
+    if (!verdict.verified) Die(Status(StatusCode::kInternal, verdict.failure_code), "receipt");
+    samples.push_back(Ms(Clock::now() - t0));
+  }
+  return Median(samples);
+}
+
+double ThroughputRps(uint32_t port, policy::PolicyStore* store, int clients, double seconds) {
+  std::atomic<int> done{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  const std::vector<std::string> texts = {TextOfTokens(16)};
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&] {
+      auto session = client::Session::Connect(Options(port, store));
+      if (!session.ok()) Die(session.status(), "connect");
+      while (!stop.load()) {
+        if (!(*session)->Embed(texts).ok()) Die(Status(StatusCode::kInternal, "embed"), "throughput");
+        done.fetch_add(1);
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const int start = done.load();
+  const auto t0 = Clock::now();
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  const int end = done.load();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  stop = true;
+  for (auto& t : threads) t.join();
+  return (end - start) / elapsed;
+}
+
+int Main() {
+  World& world = World::Get();  // tiny model for the sessions' World…
+  // …but the comparison needs the real shapes: load the MiniLM-L6 preset.
+  const std::string dir = MakeTempDir() + "/minilm";
+  engine::SynthOptions synth;
+  synth.preset = "minilm-l6";
+  synth.tokenizer_dir = world.model_dir;  // holds the MiniLM vocab.txt
+  synth.out_dir = dir;
+  if (Status s = engine::WriteSyntheticBert(synth); !s.ok()) Die(s, "synth");
+  auto model = enclave::ModelService::Load(dir, world.model->identity().id, "1", {});
+  if (!model.ok()) Die(model.status(), "load");
+  world.model = std::move(model).value();  // same id; the policy pins the hash
+  world.measurements = attest::ComputeDevMeasurements(AsBytes("gateway e2e test enclave"),
+                                                      AsBytes("config v1"),
+                                                      world.model->identity().hash);
+  attest::DevProviderOptions provider;
+  provider.state_dir = world.dir + "/state";
+  provider.measurements = world.measurements;
+  world.provider = *attest::CreateDevNitroProvider(provider);
+
+  enclave::EnclaveOptions options;
+  auto server = EnclaveServer::Start(options, 64);
+  auto relay = Relay::Start(server->port());
+  PolicyFile policy = MakePolicyFile(GoodPolicy());
+
+  std::vector<double> handshakes;
+  for (int i = 0; i < 30; ++i) {
+    auto t0 = Clock::now();
+    auto s = client::Session::Connect(Options(relay->port(), policy.store.get()));
+    handshakes.push_back(Ms(Clock::now() - t0));
+    if (!s.ok()) Die(s.status(), "handshake");
+  }
+  const double handshake_ms = Median(handshakes);
+
+  auto session = client::Session::Connect(Options(relay->port(), policy.store.get()));
+  if (!session.ok()) Die(session.status(), "connect");
+  const PathTimes t16 = CompareAt(16, **session, 100);
+  const PathTimes t128 = CompareAt(128, **session, 60);
+  const double crypto_ms = CryptoPerRequestMs(500);
+
+  std::printf("%-44s %10s %10s %10s\n", "path (median of interleaved runs)", "engine_ms", "full_ms",
+              "overhead");
+  for (auto [name, t] : {std::pair{"T=16, one text", t16}, std::pair{"T=128, one text", t128}}) {
+    std::printf("%-44s %10.3f %10.3f %9.1f%%\n", name, t.engine_ms, t.full_ms,
+                100.0 * (t.full_ms - t.engine_ms) / t.engine_ms);
+  }
+  std::printf("handshake (evidence generation + verification + HPKE), median of 30: %.3f ms\n",
+              handshake_ms);
+  std::printf("per-request crypto + receipt (seal/open both ways, hashes, sign, verify): %.3f ms\n",
+              crypto_ms);
+  for (int clients : {1, 2, 4, 8}) {
+    std::printf("throughput, %d client(s), T=16 through the relay: %.0f requests/s\n", clients,
+                ThroughputRps(relay->port(), policy.store.get(), clients, 2.0));
+  }
+  std::printf("E2E_BENCH overhead_t128=%.4f crypto_ms=%.4f handshake_ms=%.3f\n",
+              (t128.full_ms - t128.engine_ms) / t128.engine_ms, crypto_ms, handshake_ms);
+  return 0;
+}
+
+}  // namespace
+}  // namespace eml::e2e
+
+int main() { return eml::e2e::Main(); }
