@@ -121,13 +121,12 @@ TEST(AdminReadTest, StopsAtEightKiBAndAtTheDeadline) {
 TEST(MetricsTest, RendersEveryFamilyWithHelpAndType) {
   HostMetrics m;
   m.connections_total = 7;
-  m.connections_active = 2;
   m.connections_rejected_total = 1;
   m.bytes_client_to_enclave = 100;
   m.bytes_enclave_to_client = 200;
   m.upstream_errors_total = 3;
   m.idle_timeouts_total = 4;
-  const std::string text = RenderMetrics(m);
+  const std::string text = RenderMetrics(m, 2);
   for (const char* line : {
            "# TYPE eml_host_connections_total counter\neml_host_connections_total 7\n",
            "# TYPE eml_host_connections_active gauge\neml_host_connections_active 2\n",

@@ -69,7 +69,8 @@ StatusOr<std::unique_ptr<Host>> Host::Start(HostOptions options) {
   std::unique_ptr<Host> host(
       new Host(std::move(options), std::move(listener), std::move(admin), std::move(sessions)));
   host->admin_thread_ = std::thread([h = host.get()] {
-    ServeAdmin(h->admin_listener_, [h] { return RenderMetrics(h->metrics_); });
+    ServeAdmin(h->admin_listener_,
+               [h] { return RenderMetrics(h->metrics_, h->sessions_->active()); });
   });
   LogLine("listening on %s (admin %s), enclave %s, max %zu connections, idle %d s",
           host->listener_.endpoint().ToString().c_str(),
@@ -159,10 +160,8 @@ RelayResult Host::RelayToEnclave(uint64_t id, net::Socket& client, const net::Wa
 void Host::ServeConnection(uint64_t id, net::Socket& client, const net::Waker& stop) {
   const auto start = SteadyClock::now();
   const auto n = static_cast<unsigned long long>(id);
-  metrics_.connections_active.fetch_add(1, std::memory_order_relaxed);
   LogLine("conn %llu open peer=%s", n, net::PeerAddress(client).c_str());
   const RelayResult result = RelayToEnclave(id, client, stop);
-  metrics_.connections_active.fetch_sub(1, std::memory_order_relaxed);
   LogLine("conn %llu close reason=%s c2e=%llu e2c=%llu ms=%lld%s%s", n,
           std::string(RelayEndName(result.end)).c_str(),
           static_cast<unsigned long long>(result.client_to_enclave),

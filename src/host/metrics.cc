@@ -11,21 +11,24 @@ void Family(std::string* out, std::string_view name, std::string_view type,
   out->append("# TYPE ").append(name).append(" ").append(type).append("\n");
 }
 
-template <typename T>
-void Sample(std::string* out, std::string_view name_and_labels, const std::atomic<T>& value) {
-  out->append(name_and_labels).append(" ").append(std::to_string(value.load(std::memory_order_relaxed)))
-      .append("\n");
+void Sample(std::string* out, std::string_view name_and_labels, uint64_t value) {
+  out->append(name_and_labels).append(" ").append(std::to_string(value)).append("\n");
+}
+
+void Sample(std::string* out, std::string_view name_and_labels,
+            const std::atomic<uint64_t>& value) {
+  Sample(out, name_and_labels, value.load(std::memory_order_relaxed));
 }
 
 }  // namespace
 
-std::string RenderMetrics(const HostMetrics& m) {
+std::string RenderMetrics(const HostMetrics& m, uint64_t active_connections) {
   std::string out;
   Family(&out, "eml_host_connections_total", "counter",
          "Client connections accepted, including rejected ones.");
   Sample(&out, "eml_host_connections_total", m.connections_total);
   Family(&out, "eml_host_connections_active", "gauge", "Client connections being served now.");
-  Sample(&out, "eml_host_connections_active", m.connections_active);
+  Sample(&out, "eml_host_connections_active", active_connections);
   Family(&out, "eml_host_connections_rejected_total", "counter",
          "Client connections closed at once because --max-connections were active.");
   Sample(&out, "eml_host_connections_rejected_total", m.connections_rejected_total);

@@ -16,7 +16,6 @@ namespace eml::host {
 
 struct HostMetrics {
   std::atomic<uint64_t> connections_total{0};     // accepted client connections, rejected ones included
-  std::atomic<int64_t> connections_active{0};     // client connections being served now
   std::atomic<uint64_t> connections_rejected_total{0};  // over --max-connections, closed at once
   std::atomic<uint64_t> bytes_client_to_enclave{0};     // bytes written to the enclave side
   std::atomic<uint64_t> bytes_enclave_to_client{0};     // bytes written to the client side
@@ -24,7 +23,9 @@ struct HostMetrics {
   std::atomic<uint64_t> idle_timeouts_total{0};    // connections closed by --idle-timeout-s
 };
 
-std::string RenderMetrics(const HostMetrics& metrics);
+// `active_connections` comes from the session group, the same count that
+// decides whether a new connection fits under --max-connections.
+std::string RenderMetrics(const HostMetrics& metrics, uint64_t active_connections);
 
 }  // namespace eml::host
 

@@ -475,7 +475,7 @@ TEST(HostProcessTest, IdleTimeoutClosesBothSides) {
   const Status st = net::ReadFull(c, &b, 1, Deadline::In(15s));
   const auto waited = SteadyClock::now() - start;
   EXPECT_TRUE(net::IsEndOfStream(st)) << st.ToString();
-  EXPECT_GE(waited, 900ms);
+  EXPECT_GE(waited, 500ms);  // about 1 s after the last byte, not at once
   EXPECT_LT(waited, 10s);
   // The enclave side was closed too: the echo saw EOF.
   EXPECT_TRUE(WaitUntil([&] { return echo.clean_eofs.load() == 1; }));
