@@ -29,6 +29,7 @@ declare -A corpus_of=(
   [cms_fuzz]=cms
   [nitro_document_fuzz]=nitro
   [air_receipt_fuzz]=air_receipt_fuzz
+  [frame_fuzz]=frame
 )
 
 if [[ "$target" == all ]]; then
