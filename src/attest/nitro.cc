@@ -1,18 +1,25 @@
 #include "attest/nitro.h"
 
+#include <algorithm>
 #include <span>
 #include <string>
 
 #include "cbor/decode.h"
 #include "cbor/value.h"
+#include "core/encoding.h"
 #include "cose/sign1.h"
 #include "crypto/ecdsa.h"
+#include "crypto/hash.h"
 #include "crypto/x509.h"
 
 namespace eml::attest {
 namespace {
 
 constexpr size_t kPcrSize = 48;
+constexpr size_t kMaxModuleIdSize = 256;
+constexpr int64_t kMaxUnixSeconds = 253402300799;  // 9999-12-31T23:59:59Z
+
+// ---- Payload fields --------------------------------------------------------
 
 StatusOr<const cbor::Value*> Field(const cbor::Value& map, const char* name) {
   const cbor::Value* v = map.FindText(name);
@@ -56,22 +63,7 @@ Status ParsePcrs(const cbor::Value& map, NitroDocument* out) {
   return OkStatus();
 }
 
-Status ParsePayload(const cbor::Value& map, NitroDocument* out) {
-  if (!map.is_map()) return InvalidArgumentError("nitro: payload is not a map");
-  ASSIGN_OR_RETURN(const cbor::Value* module_id, Field(map, "module_id"));
-  ASSIGN_OR_RETURN(const cbor::Value* digest, Field(map, "digest"));
-  ASSIGN_OR_RETURN(const cbor::Value* timestamp, Field(map, "timestamp"));
-  if (!module_id->is_text() || module_id->text().empty() || module_id->text().size() > 256) {
-    return InvalidArgumentError("nitro: module_id must be non-empty text of at most 256 bytes");
-  }
-  out->module_id = module_id->text();
-  if (!digest->is_text() || digest->text() != "SHA384") {
-    return UnsupportedError("nitro: digest must be SHA384");
-  }
-  ASSIGN_OR_RETURN(out->timestamp_ms, timestamp->AsInt64());
-  if (out->timestamp_ms <= 0) return InvalidArgumentError("nitro: timestamp must be positive");
-  RETURN_IF_ERROR(ParsePcrs(map, out));
-  ASSIGN_OR_RETURN(out->certificate_der, BytesField(map, "certificate", crypto::kMaxCertificateSize));
+Status ParseCabundle(const cbor::Value& map, NitroDocument* out) {
   ASSIGN_OR_RETURN(const cbor::Value* bundle, Field(map, "cabundle"));
   if (!bundle->is_array() || bundle->array().empty() || bundle->array().size() > kNitroMaxCabundle) {
     return InvalidArgumentError("nitro: cabundle must hold 1..8 certificates");
@@ -82,56 +74,241 @@ Status ParsePayload(const cbor::Value& map, NitroDocument* out) {
     }
     out->cabundle_der.push_back(cert.bytes());
   }
+  return OkStatus();
+}
+
+Status ParsePayload(const cbor::Value& map, NitroDocument* out) {
+  if (!map.is_map()) return InvalidArgumentError("nitro: payload is not a map");
+  ASSIGN_OR_RETURN(const cbor::Value* module_id, Field(map, "module_id"));
+  ASSIGN_OR_RETURN(const cbor::Value* digest, Field(map, "digest"));
+  ASSIGN_OR_RETURN(const cbor::Value* timestamp, Field(map, "timestamp"));
+  if (!module_id->is_text() || module_id->text().empty() ||
+      module_id->text().size() > kMaxModuleIdSize) {
+    return InvalidArgumentError("nitro: module_id must be non-empty text of at most 256 bytes");
+  }
+  out->module_id = module_id->text();
+  if (!digest->is_text() || digest->text() != "SHA384") {
+    return UnsupportedError("nitro: digest must be SHA384");
+  }
+  if (!timestamp->is_unsigned()) return InvalidArgumentError("nitro: timestamp is not a uint");
+  ASSIGN_OR_RETURN(out->timestamp_ms, timestamp->AsInt64());
+  if (out->timestamp_ms <= 0) return InvalidArgumentError("nitro: timestamp must be positive");
+  RETURN_IF_ERROR(ParsePcrs(map, out));
+  ASSIGN_OR_RETURN(out->certificate_der, BytesField(map, "certificate", crypto::kMaxCertificateSize));
+  RETURN_IF_ERROR(ParseCabundle(map, out));
   ASSIGN_OR_RETURN(out->public_key, OptionalBytes(map, "public_key"));
   ASSIGN_OR_RETURN(out->user_data, OptionalBytes(map, "user_data"));
   ASSIGN_OR_RETURN(out->nonce, OptionalBytes(map, "nonce"));
   return OkStatus();
 }
 
-struct Parsed {
-  cose::Sign1Message message;
-  NitroDocument document;
-};
+// ---- The two decoding steps --------------------------------------------------
 
-StatusOr<Parsed> Parse(ByteSpan document) {
+StatusOr<cose::Sign1Message> DecodeCose(ByteSpan document) {
   if (document.size() > kNitroMaxDocumentSize) return LimitExceededError("nitro: document too large");
-  // Recent documents use an indefinite-length payload map.
+  // Some NSM versions use indefinite-length CBOR (the payload map).
   const cose::Sign1ParseOptions options{.max_size = kNitroMaxDocumentSize, .allow_indefinite = true};
-  Parsed parsed;
-  ASSIGN_OR_RETURN(parsed.message, cose::ParseSign1(document, options));
-  if (parsed.message.algorithm != cose::Algorithm::kES384) {
+  ASSIGN_OR_RETURN(cose::Sign1Message message, cose::ParseSign1(document, options));
+  if (message.algorithm != cose::Algorithm::kES384) {
     return UnsupportedError("nitro: COSE algorithm must be ES384");
   }
-  if (!parsed.message.payload) return InvalidArgumentError("nitro: payload is detached");
+  if (!message.payload) return InvalidArgumentError("nitro: payload is detached");
+  return message;
+}
+
+StatusOr<NitroDocument> DecodePayload(const cose::Sign1Message& message) {
   ASSIGN_OR_RETURN(cbor::Value payload,
-                   cbor::Decode(*parsed.message.payload, {.allow_indefinite = true}));
-  RETURN_IF_ERROR(ParsePayload(payload, &parsed.document));
-  return parsed;
+                   cbor::Decode(*message.payload, {.max_size = kNitroMaxDocumentSize,
+                                                   .allow_indefinite = true}));
+  NitroDocument document;
+  RETURN_IF_ERROR(ParsePayload(payload, &document));
+  return document;
+}
+
+// ---- Checks --------------------------------------------------------------------
+
+StatusOr<size_t> FindPinnedRoot(const NitroDocument& doc, const std::vector<ByteSpan>& roots) {
+  const Bytes& first = doc.cabundle_der.front();
+  for (size_t i = 0; i < roots.size(); ++i) {
+    if (std::equal(first.begin(), first.end(), roots[i].begin(), roots[i].end())) return i;
+  }
+  return VerificationFailedError("cabundle[0] is none of the " + std::to_string(roots.size()) +
+                                 " pinned roots");
+}
+
+Status CheckSignature(const cose::Sign1Message& message, const NitroDocument& doc) {
+  ASSIGN_OR_RETURN(crypto::CertificateInfo leaf, crypto::ParseCertificate(doc.certificate_der));
+  if (leaf.is_ca) return VerificationFailedError("nitro: the signing certificate is a CA");
+  ASSIGN_OR_RETURN(crypto::EcdsaPublicKey key, crypto::EcdsaPublicKey::FromSpkiDer(leaf.spki_der));
+  if (key.curve() != crypto::EcCurve::kP384) {
+    return VerificationFailedError("nitro: leaf key is not P-384");
+  }
+  return cose::VerifySign1(message, key);
+}
+
+StatusOr<size_t> CheckChain(const NitroDocument& doc, ByteSpan root, int64_t at) {
+  const std::span<const Bytes> intermediates(doc.cabundle_der.data() + 1, doc.cabundle_der.size() - 1);
+  const Bytes anchor(root.begin(), root.end());
+  ASSIGN_OR_RETURN(crypto::VerifiedChain chain,
+                   crypto::VerifyCertificateChain(doc.certificate_der, intermediates,
+                                                  std::span<const Bytes>(&anchor, 1), at));
+  return chain.chain_length;
+}
+
+Status CheckNotFuture(int64_t timestamp_ms, int64_t now_ms, int64_t skew_ms) {
+  int64_t ahead = 0;
+  if (__builtin_sub_overflow(timestamp_ms, now_ms, &ahead) || ahead > skew_ms) {
+    return VerificationFailedError("timestamp " + FormatUnixMillis(timestamp_ms) +
+                                   " is more than " + std::to_string(skew_ms) +
+                                   " ms after now " + FormatUnixMillis(now_ms));
+  }
+  return OkStatus();
+}
+
+Status CheckMaxAge(int64_t timestamp_ms, int64_t now_ms, int64_t max_age_ms) {
+  int64_t age = 0;
+  if (__builtin_sub_overflow(now_ms, timestamp_ms, &age) || age > max_age_ms) {
+    return VerificationFailedError("document from " + FormatUnixMillis(timestamp_ms) +
+                                   " is older than " + std::to_string(max_age_ms) +
+                                   " ms at now " + FormatUnixMillis(now_ms));
+  }
+  return OkStatus();
+}
+
+Status CheckOptions(const NitroVerifyOptions& options) {
+  if (options.pinned_roots.empty() || options.pinned_roots.size() > kNitroMaxPinnedRoots) {
+    return InvalidArgumentError("nitro: 1..16 pinned roots are required");
+  }
+  if (options.chain_time_unix_seconds.has_value() &&
+      (*options.chain_time_unix_seconds < 0 || *options.chain_time_unix_seconds > kMaxUnixSeconds)) {
+    return InvalidArgumentError("nitro: chain time must be within 1970..9999");
+  }
+  if (options.max_future_skew_millis < 0 ||
+      (options.max_age_millis.has_value() && *options.max_age_millis < 0)) {
+    return InvalidArgumentError("nitro: negative time limit");
+  }
+  return OkStatus();
+}
+
+// Every check VerifyNitroEvidence will list for these options, in order.
+std::vector<std::string_view> PlannedChecks(const NitroVerifyOptions& options) {
+  std::vector<std::string_view> plan = {kCheckCoseDecode, kCheckPayloadFields, kCheckRootPinned,
+                                        kCheckSignature, kCheckChainValidAtTime};
+  if (options.clock != nullptr) {
+    plan.push_back(kCheckNotFuture);
+    if (options.max_age_millis.has_value()) plan.push_back(kCheckMaxAge);
+  }
+  return plan;
+}
+
+// Lists the planned checks after the last one reported as NOT_RUN.
+void NotRunRest(const NitroVerifyOptions& options, std::string_view failed, EvidenceReport* report) {
+  const std::vector<std::string_view> plan = PlannedChecks(options);
+  for (size_t i = report->checks.size(); i < plan.size(); ++i) report->NotRun(plan[i], failed);
+}
+
+std::string RootDetail(size_t index, ByteSpan root) {
+  return "cabundle[0] is pinned root #" + std::to_string(index) + " (SHA-256 " +
+         HexEncode(crypto::Sha256(root)) + ")";
+}
+
+// NOT_FUTURE and, with a maximum age, MAX_AGE against options.clock.
+void RunFreshnessChecks(int64_t timestamp_ms, const NitroVerifyOptions& options,
+                        EvidenceReport* report) {
+  const int64_t now = options.clock->NowUnixMillis();
+  const Status future = CheckNotFuture(timestamp_ms, now, options.max_future_skew_millis);
+  if (future.ok()) {
+    report->Pass(kCheckNotFuture, "timestamp " + FormatUnixMillis(timestamp_ms) +
+                                      " is not after now + " +
+                                      std::to_string(options.max_future_skew_millis) + " ms");
+  } else {
+    report->Fail(kCheckNotFuture, future);
+  }
+  if (!options.max_age_millis) return;
+  const Status age = CheckMaxAge(timestamp_ms, now, *options.max_age_millis);
+  if (age.ok()) {
+    report->Pass(kCheckMaxAge, "at most " + std::to_string(*options.max_age_millis) + " ms old");
+  } else {
+    report->Fail(kCheckMaxAge, age);
+  }
+}
+
+// The checks that need a parsed document: ROOT_PINNED onwards.
+void VerifyParsed(const cose::Sign1Message& message, const NitroVerifyOptions& options,
+                  NitroVerification* out) {
+  const NitroDocument& doc = *out->document;
+  EvidenceReport& report = out->report;
+  StatusOr<size_t> root = FindPinnedRoot(doc, options.pinned_roots);
+  if (root.ok()) {
+    out->matched_root = *root;
+    report.Pass(kCheckRootPinned, RootDetail(*root, options.pinned_roots[*root]));
+  } else {
+    report.Fail(kCheckRootPinned, root.status());
+  }
+  const Status signature = CheckSignature(message, doc);
+  if (signature.ok()) {
+    report.Pass(kCheckSignature, "ES384 signature by the leaf certificate's P-384 key");
+  } else {
+    report.Fail(kCheckSignature, signature);
+  }
+  out->chain_time_unix_seconds = options.chain_time_unix_seconds.value_or(doc.timestamp_ms / 1000);
+  const std::string at = FormatUnixMillis(out->chain_time_unix_seconds * 1000) +
+                         (options.chain_time_unix_seconds ? " (given time)" : " (document time)");
+  if (!root.ok() || !signature.ok()) {
+    report.NotRun(kCheckChainValidAtTime, root.ok() ? kCheckSignature : kCheckRootPinned);
+  } else if (StatusOr<size_t> length = CheckChain(doc, options.pinned_roots[*root],
+                                                  out->chain_time_unix_seconds);
+             length.ok()) {
+    report.Pass(kCheckChainValidAtTime,
+                std::to_string(*length) + "-certificate chain valid at " + at);
+  } else {
+    report.Fail(kCheckChainValidAtTime, Status(length.status().code(),
+                                               length.status().message() + " at " + at));
+  }
+  if (options.clock == nullptr) return;
+  if (!signature.ok()) return NotRunRest(options, kCheckSignature, &report);
+  RunFreshnessChecks(doc.timestamp_ms, options, &report);
 }
 
 }  // namespace
 
 StatusOr<NitroDocument> ParseNitroDocument(ByteSpan document) {
-  ASSIGN_OR_RETURN(Parsed parsed, Parse(document));
-  return std::move(parsed.document);
+  ASSIGN_OR_RETURN(cose::Sign1Message message, DecodeCose(document));
+  return DecodePayload(message);
+}
+
+StatusOr<NitroVerification> VerifyNitroEvidence(ByteSpan document,
+                                                const NitroVerifyOptions& options) {
+  RETURN_IF_ERROR(CheckOptions(options));
+  NitroVerification out;
+  StatusOr<cose::Sign1Message> message = DecodeCose(document);
+  if (!message.ok()) {
+    out.report.Fail(kCheckCoseDecode, message.status());
+    NotRunRest(options, kCheckCoseDecode, &out.report);
+    return out;
+  }
+  out.report.Pass(kCheckCoseDecode, std::string(message->tagged ? "tagged" : "untagged") +
+                                        " COSE_Sign1, ES384, " +
+                                        std::to_string(message->payload->size()) + "-byte payload");
+  StatusOr<NitroDocument> parsed = DecodePayload(*message);
+  if (!parsed.ok()) {
+    out.report.Fail(kCheckPayloadFields, parsed.status());
+    NotRunRest(options, kCheckPayloadFields, &out.report);
+    return out;
+  }
+  out.report.Pass(kCheckPayloadFields, std::to_string(parsed->pcrs.size()) + " PCRs, " +
+                                           std::to_string(parsed->cabundle_der.size()) +
+                                           " CA certificates, fields within limits");
+  out.document = *std::move(parsed);
+  VerifyParsed(*message, options, &out);
+  return out;
 }
 
 StatusOr<NitroDocument> VerifyNitroDocument(ByteSpan document, ByteSpan pinned_root_der) {
-  ASSIGN_OR_RETURN(Parsed parsed, Parse(document));
-  const NitroDocument& doc = parsed.document;
-  const Bytes root(pinned_root_der.begin(), pinned_root_der.end());
-  if (doc.cabundle_der.front() != root) {
-    return VerificationFailedError("nitro: cabundle[0] is not the pinned root");
-  }
-  const std::span<const Bytes> intermediates(doc.cabundle_der.data() + 1, doc.cabundle_der.size() - 1);
-  ASSIGN_OR_RETURN(crypto::VerifiedChain chain,
-                   crypto::VerifyCertificateChain(doc.certificate_der, intermediates,
-                                                  std::span<const Bytes>(&root, 1),
-                                                  doc.timestamp_ms / 1000));
-  ASSIGN_OR_RETURN(crypto::EcdsaPublicKey key, crypto::EcdsaPublicKey::FromSpkiDer(chain.leaf_spki_der));
-  if (key.curve() != crypto::EcCurve::kP384) return VerificationFailedError("nitro: leaf key is not P-384");
-  RETURN_IF_ERROR(cose::VerifySign1(parsed.message, key));
-  return std::move(parsed.document);
+  ASSIGN_OR_RETURN(NitroVerification result,
+                   VerifyNitroEvidence(document, {.pinned_roots = {pinned_root_der}}));
+  RETURN_IF_ERROR(result.report.ToStatus());
+  return *std::move(result.document);
 }
 
 }  // namespace eml::attest

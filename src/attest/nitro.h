@@ -1,14 +1,36 @@
-// AWS Nitro Enclaves attestation documents: parse and verify.
+// AWS Nitro Enclaves attestation documents: parse and verify, with one code
+// path for real documents (AWS root) and development documents (dev root,
+// attest/dev_provider.h).
 //
 // A document is a COSE_Sign1 (ES384) whose payload is a CBOR map with
 // module_id, digest, timestamp, pcrs, certificate, cabundle and the optional
-// public_key, user_data and nonce (AWS "Verifying the root of trust"). We
-// verify it the way a client must: the certificate chain to a *pinned* root at
-// the document's own timestamp (archived documents are judged at their own
-// time, never at the wall clock), then the COSE signature with the leaf key.
-// Policy (which PCR values are acceptable, nonce binding) is the caller's job.
+// public_key, user_data and nonce (AWS "Verifying the root of trust").
+// VerifyNitroEvidence runs these checks and reports each one
+// (attest/evidence.h); a check runs only when the checks it depends on passed,
+// otherwise it is listed as NOT_RUN:
 //
-// Format notes and limits: docs/attestation.md. Thread-safety: pure functions.
+//   COSE_DECODE          COSE_Sign1 (tagged or untagged, <= 64 KiB), protected
+//                        alg ES384, payload attached
+//   PAYLOAD_FIELDS       the payload map (definite or indefinite length) has
+//                        every field with its type and limit (after COSE_DECODE)
+//   ROOT_PINNED          cabundle[0] is byte-identical to one of the pinned
+//                        roots; that one is the trust anchor (after PAYLOAD_FIELDS)
+//   SIGNATURE            the leaf certificate is not a CA, its key is P-384 and
+//                        the COSE signature verifies with it (after PAYLOAD_FIELDS)
+//   CHAIN_VALID_AT_TIME  certificate <- cabundle[1..] <- matched root verifies
+//                        at the chain time (after ROOT_PINNED and SIGNATURE)
+//   NOT_FUTURE           with a clock: timestamp <= now + max future skew
+//                        (after SIGNATURE)
+//   MAX_AGE              with a clock and a maximum age: now - timestamp <=
+//                        max age (after SIGNATURE)
+//
+// The chain time defaults to the document's own timestamp, so archived
+// documents stay verifiable after their three-hour leaf expires; a live
+// session adds a clock and a maximum age instead. Policy (which PCRs and
+// roots are acceptable, nonce binding) is the caller's job.
+//
+// Format notes and limits: docs/attestation.md. Thread-safety: pure
+// functions; options borrow the pinned roots for the duration of the call.
 #ifndef EML_ATTEST_NITRO_H_
 #define EML_ATTEST_NITRO_H_
 
@@ -16,16 +38,21 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "attest/evidence.h"
 #include "core/bytes.h"
+#include "core/clock.h"
 #include "core/status.h"
 
 namespace eml::attest {
 
 inline constexpr size_t kNitroMaxDocumentSize = 64 * 1024;
-inline constexpr size_t kNitroMaxOptionalFieldSize = 1024;  // public_key, user_data, nonce
+inline constexpr size_t kNitroMaxOptionalFieldSize = kMaxAttestFieldSize;  // public_key, user_data, nonce
 inline constexpr size_t kNitroMaxPcrs = 32;
 inline constexpr size_t kNitroMaxCabundle = 8;
+inline constexpr size_t kNitroMaxPinnedRoots = 16;
+inline constexpr int64_t kNitroDefaultFutureSkewMillis = 60'000;
 
 struct NitroDocument {
   std::string module_id;
@@ -41,9 +68,35 @@ struct NitroDocument {
 // Parses without verifying anything but structure and limits.
 StatusOr<NitroDocument> ParseNitroDocument(ByteSpan document);
 
-// Parses, then verifies the chain certificate <- cabundle[1..] <- pinned root at
-// the document's timestamp and the ES384 signature. cabundle[0] must be the
-// pinned root itself (byte-identical), so a document naming another root fails.
+struct NitroVerifyOptions {
+  // Candidate trust anchors (DER), borrowed for the call; 1..16 of them.
+  std::vector<ByteSpan> pinned_roots = {};
+  // When to judge the certificate chain; nullopt: the document's timestamp.
+  std::optional<int64_t> chain_time_unix_seconds = std::nullopt;
+  // "Now" for NOT_FUTURE and MAX_AGE; null: archived evidence, neither runs.
+  const Clock* clock = nullptr;
+  // With a clock: the oldest acceptable document; nullopt: MAX_AGE does not run.
+  std::optional<int64_t> max_age_millis = std::nullopt;
+  int64_t max_future_skew_millis = kNitroDefaultFutureSkewMillis;
+};
+
+struct NitroVerification {
+  EvidenceReport report;
+  // Set once PAYLOAD_FIELDS passed; trust it only if verified().
+  std::optional<NitroDocument> document;
+  std::optional<size_t> matched_root;  // index into options.pinned_roots
+  int64_t chain_time_unix_seconds = 0;  // what the chain was (or would be) judged at
+  bool verified() const { return report.verified(); }
+};
+
+// Runs every check above. The returned Status is an error only for invalid
+// options (no pinned roots, negative limits); a bad document is a report
+// whose verified() is false.
+StatusOr<NitroVerification> VerifyNitroEvidence(ByteSpan document, const NitroVerifyOptions& options);
+
+// VerifyNitroEvidence with one pinned root, the chain judged at the
+// document's timestamp and no freshness checks: the document if verified,
+// else the first failed check as a Status.
 StatusOr<NitroDocument> VerifyNitroDocument(ByteSpan document, ByteSpan pinned_root_der);
 
 }  // namespace eml::attest
