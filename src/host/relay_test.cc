@@ -56,6 +56,13 @@ class RelayTest : public ::testing::Test {
       enclave_relay_.Close();
     });
   }
+  void TearDown() override {
+    // An assertion that returned early must not leave the thread running.
+    if (relay_.joinable()) {
+      stop_->Wake();
+      relay_.join();
+    }
+  }
   RelayResult Join() {
     relay_.join();
     return result_;
