@@ -17,8 +17,9 @@ PolicyCheck Fail(std::string_view id, std::string code, std::string detail) {
   return {std::string(id), false, std::move(code), std::move(detail)};
 }
 
-// Floor division, so -1 ms is second -1, not second 0.
-int64_t FloorSeconds(int64_t ms) { return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000); }
+// Floor division, so -1 ms is second -1, not second 0; no negation, so
+// INT64_MIN cannot overflow.
+int64_t FloorSeconds(int64_t ms) { return ms / 1000 - (ms % 1000 < 0 ? 1 : 0); }
 
 PolicyCheck CheckPolicyValid(const Policy& policy, int64_t now_ms) {
   const int64_t now_s = FloorSeconds(now_ms);

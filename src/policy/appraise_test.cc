@@ -244,6 +244,11 @@ TEST(Appraise, PolicyValidity) {
   in.now_ms = (testing::kCreated - kPolicyClockSkewS) * 1000 - 1;
   in.evidence_time_ms = in.now_ms;
   ExpectOnlyFailure(Appraise(policy, in), kCheckPolicyValid, "POLICY_NOT_YET_VALID");
+  // Extreme clocks: no overflow (UBSan caught a negation of INT64_MIN here).
+  in.now_ms = LLONG_MIN;
+  EXPECT_EQ(Check(Appraise(policy, in), kCheckPolicyValid).code, "POLICY_NOT_YET_VALID");
+  in.now_ms = LLONG_MAX;
+  EXPECT_EQ(Check(Appraise(policy, in), kCheckPolicyValid).code, "POLICY_EXPIRED");
 }
 
 TEST(Appraise, EveryCheckIsListedEvenWhenSeveralFail) {
