@@ -38,22 +38,28 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// Creates `path` (never replacing a file or following a link) with `mode`.
-Status WriteNewFile(const std::string& path, std::string_view content, mode_t mode) {
+bool WriteAll(int fd, std::string_view content) {
+  size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Creates `path` (never replacing a file or following a link) with `mode`
+// and writes `line` and a newline (separately, so a key's hex text is never
+// copied into a longer, unwiped string).
+Status WriteNewFile(const std::string& path, std::string_view line, mode_t mode) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0) {
     if (errno == EEXIST) return AlreadyExistsError("refusing to overwrite " + path);
     if (errno == ENOENT) return NotFoundError("directory for " + path + " does not exist");
     return IoError("cannot create " + path);
   }
-  size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  const bool ok = done == content.size() && fsync(fd) == 0;
+  const bool ok = WriteAll(fd, line) && WriteAll(fd, "\n") && fsync(fd) == 0;
   close(fd);
   if (!ok) {
     unlink(path.c_str());
@@ -84,9 +90,9 @@ StatusOr<OwnerKeyFiles> GenerateOwnerKeyFiles(const std::string& dir) {
   ASSIGN_OR_RETURN(crypto::Ed25519PrivateKey key,
                    crypto::Ed25519PrivateKey::FromSeed(seed.RevealSecret()));
   out.public_key = key.PublicKey();
-  const WipedString seed_hex(HexEncode(seed.RevealSecret()) + "\n");
+  const WipedString seed_hex(HexEncode(seed.RevealSecret()));
   RETURN_IF_ERROR(WriteNewFile(out.key_path, seed_hex.get(), 0600));
-  Status pub = WriteNewFile(out.pub_path, HexEncode(out.public_key) + "\n", 0644);
+  Status pub = WriteNewFile(out.pub_path, HexEncode(out.public_key), 0644);
   if (!pub.ok()) {
     unlink(out.key_path.c_str());
     return pub;
