@@ -357,6 +357,7 @@ TEST(HostProcessTest, RelaysFiveMiBEachWayExactlyAndRecordsIt) {
   const Bytes down = RandomBytes(kSize, 22);  // enclave -> client
   std::mutex mu;
   Bytes upstream_got;
+  std::atomic<bool> upstream_done{false};
   TestUpstream upstream([&](net::Socket& s, const net::Waker&) {
     std::thread writer([&] {
       EXPECT_TRUE(net::WriteAll(s, down, Deadline::In(60s)).ok());
@@ -366,6 +367,7 @@ TEST(HostProcessTest, RelaysFiveMiBEachWayExactlyAndRecordsIt) {
     writer.join();
     std::lock_guard<std::mutex> lock(mu);
     upstream_got = got.ok() ? std::move(*got) : Bytes();
+    upstream_done = true;
   });
   TempDir record;
   std::vector<std::string> args = BaseArgs(upstream.address());
@@ -382,6 +384,7 @@ TEST(HostProcessTest, RelaysFiveMiBEachWayExactlyAndRecordsIt) {
   ASSERT_TRUE(client_got.ok()) << client_got.status().ToString();
   EXPECT_TRUE(*client_got == down) << "client received " << client_got->size() << " bytes";
   ASSERT_TRUE(WaitUntil([&] { return ActiveIs(host.admin_port, 0); }));
+  ASSERT_TRUE(WaitUntil([&] { return upstream_done.load(); }));
   {
     std::lock_guard<std::mutex> lock(mu);
     EXPECT_TRUE(upstream_got == up) << "enclave received " << upstream_got.size() << " bytes";
@@ -443,15 +446,20 @@ TEST(HostProcessTest, OverTheLimitIsAcceptedClosedAndCounted) {
   net::Socket c1 = ConnectTo(host.listen_port);
   net::Socket c2 = ConnectTo(host.listen_port);
   ASSERT_TRUE(WaitUntil([&] { return ActiveIs(host.admin_port, 2); }));
+  ASSERT_TRUE(WaitUntil([&] { return upstream.accepted.load() == 2; }));
   net::Socket c3 = ConnectTo(host.listen_port);
   uint8_t b;
   const auto start = SteadyClock::now();
   const Status st = net::ReadFull(c3, &b, 1, Deadline::In(10s));
   EXPECT_TRUE(net::IsEndOfStream(st) || st.code() == StatusCode::kIo) << st.ToString();
   EXPECT_LT(SteadyClock::now() - start, 5s);
+  // The counter moves just after the close the client saw.
+  ASSERT_TRUE(WaitUntil([&] {
+    return ScrapeMetrics(host.admin_port)["eml_host_connections_rejected_total"] == 1;
+  }));
   auto m = ScrapeMetrics(host.admin_port);
-  EXPECT_EQ(m["eml_host_connections_rejected_total"], 1);
   EXPECT_EQ(m["eml_host_connections_total"], 3);
+  EXPECT_EQ(m["eml_host_connections_active"], 2);
   EXPECT_EQ(upstream.accepted.load(), 2);  // the rejected one never reached the enclave
   // A freed slot is usable again.
   c1.Close();
@@ -479,9 +487,8 @@ TEST(HostProcessTest, IdleTimeoutClosesBothSides) {
   EXPECT_LT(waited, 10s);
   // The enclave side was closed too: the echo saw EOF.
   EXPECT_TRUE(WaitUntil([&] { return echo.clean_eofs.load() == 1; }));
-  auto m = ScrapeMetrics(host.admin_port);
-  EXPECT_EQ(m["eml_host_idle_timeouts_total"], 1);
-  EXPECT_EQ(m["eml_host_connections_active"], 0);
+  ASSERT_TRUE(WaitUntil([&] { return ActiveIs(host.admin_port, 0); }));
+  EXPECT_EQ(ScrapeMetrics(host.admin_port)["eml_host_idle_timeouts_total"], 1);
   EXPECT_EQ(host.Stop(), 0) << host.Stderr();
 }
 
