@@ -114,8 +114,8 @@ Finding SlotClaims(const cbor::Value& map, Slots* slots) {
 Finding SlotMeasurements(const cbor::Value& map, MeasurementSlots* slots) {
   slots->fill(nullptr);
   for (const auto& [key, value] : map.map()) {
-    auto it = key.is_text() ? std::find(kMeasurementKeys.begin(), kMeasurementKeys.end(), key.text())
-                            : kMeasurementKeys.end();
+    auto it = kMeasurementKeys.end();
+    if (key.is_text()) it = std::find(kMeasurementKeys.begin(), kMeasurementKeys.end(), key.text());
     if (it == kMeasurementKeys.end()) {
       return Violation("UNKNOWN_MEASUREMENT_KEY",
                        "enclave_measurements key " +
@@ -147,12 +147,11 @@ Finding ReadMeasurements(const cbor::Value& value, AirMeasurements* out) {
   Finding found = SlotMeasurements(value, &slots);
   if (!found.ok()) return found;
   const std::string prefix = "enclave_measurements.";
-  Bytes* pcrs[] = {&out->pcr0, &out->pcr1, &out->pcr2};
   std::array<Finding, 7> steps = {
       ReadText(*slots[kType], prefix + kMeasurementKeys[kType], &out->type),
-      ReadBytes(*slots[kPcr0], prefix + kMeasurementKeys[kPcr0], pcrs[0]),
-      ReadBytes(*slots[kPcr1], prefix + kMeasurementKeys[kPcr1], pcrs[1]),
-      ReadBytes(*slots[kPcr2], prefix + kMeasurementKeys[kPcr2], pcrs[2]),
+      ReadBytes(*slots[kPcr0], prefix + kMeasurementKeys[kPcr0], &out->pcr0),
+      ReadBytes(*slots[kPcr1], prefix + kMeasurementKeys[kPcr1], &out->pcr1),
+      ReadBytes(*slots[kPcr2], prefix + kMeasurementKeys[kPcr2], &out->pcr2),
       ReadOptionalPcr(slots[kPcr3], kPcr3, &out->pcr3),
       ReadOptionalPcr(slots[kPcr4], kPcr4, &out->pcr4),
       ReadOptionalPcr(slots[kPcr8], kPcr8, &out->pcr8),
@@ -208,6 +207,11 @@ Finding HashLength(const Bytes& hash, const char* name) {
   if (hash.size() == kHashSize) return Holds();
   return Violation(std::string("BAD_HASH_LENGTH:") + name,
                    std::string(name) + " is " + std::to_string(hash.size()) + " bytes, not 32");
+}
+
+Finding CtiLength(const Bytes& cti) {
+  if (cti.size() == kCtiSize) return Holds();
+  return Violation("BAD_CTI_LENGTH", "cti is " + std::to_string(cti.size()) + " bytes, not 16");
 }
 
 bool AllZero(const Bytes& b) {
@@ -305,9 +309,7 @@ Finding CheckClaimFields(const AirClaims& c) {
   std::array<Finding, 12> rules = {
       TextLength(c.iss, "iss", 1, 256),
       c.iat != 0 ? Holds() : Violation("ZERO_IAT", "iat is 0"),
-      c.cti.size() == kCtiSize
-          ? Holds()
-          : Violation("BAD_CTI_LENGTH", "cti is " + std::to_string(c.cti.size()) + " bytes, not 16"),
+      CtiLength(c.cti),
       !c.eat_nonce || (c.eat_nonce->size() >= kNonceMin && c.eat_nonce->size() <= kNonceMax)
           ? Holds()
           : Violation("BAD_NONCE_LENGTH", "eat_nonce is " + std::to_string(c.eat_nonce->size()) +

@@ -36,7 +36,9 @@ const Bytes& TestSeed() {
   return seed;
 }
 
-crypto::Ed25519PrivateKey TestKey() { return crypto::Ed25519PrivateKey::FromSeed(TestSeed()).value(); }
+crypto::Ed25519PrivateKey TestKey() {
+  return crypto::Ed25519PrivateKey::FromSeed(TestSeed()).value();
+}
 
 // a2 01 27 03 18 3d: {1: -8, 3: 61}.
 Bytes GoodProtected() { return Hex("a2012703183d"); }
@@ -221,8 +223,8 @@ TEST(AirRules, NonDeterministicEnvelopeIsRejected) {
 }
 
 TEST(AirRules, NonEmptyUnprotectedIsRejected) {
-  Bytes receipt = Sign({.unprotected = Value::FromMap({{Value::Int(4), Value::ByteString(Hex("01"))}}),
-                        .payload = cbor::Encode(GoldenPayload()).value()});
+  Value kid = Value::FromMap({{Value::Int(4), Value::ByteString(Hex("01"))}});
+  Bytes receipt = Sign({.unprotected = kid, .payload = cbor::Encode(GoldenPayload()).value()});
   AirVerifyResult result = Verify(receipt);
   ExpectOnlyFailure(result, "UNPROTECTED", "NON_EMPTY_UNPROTECTED");
   ExpectSignatureChecked(result);

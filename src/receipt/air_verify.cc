@@ -5,6 +5,7 @@
 // critical check may not be. Later layers run even when earlier ones failed,
 // so a report shows everything that is wrong, except REPLAY, which runs only
 // for an otherwise valid receipt.
+#include <algorithm>
 #include <array>
 #include <string>
 #include <utility>
@@ -180,7 +181,8 @@ Finding CheckContentType(const cbor::Value& headers) {
 
 Finding CheckProtectedBytes(const Envelope& envelope) {
   const Bytes& bytes = envelope.protected_bytes;
-  if (std::equal(bytes.begin(), bytes.end(), kAirProtectedHeader.begin(), kAirProtectedHeader.end())) {
+  if (std::equal(bytes.begin(), bytes.end(), kAirProtectedHeader.begin(),
+                 kAirProtectedHeader.end())) {
     return Holds();
   }
   size_t count = envelope.protected_headers.map().size();
@@ -280,9 +282,11 @@ void Expect(Report* report, CheckIndex index, const std::optional<T>& expected, 
     report->Skip(index, "not requested by the policy");
     return;
   }
-  report->Record(index, *expected == actual
-                            ? Holds()
-                            : Violation(code, std::string(what) + " differs from the expected value"));
+  if (*expected == actual) {
+    report->Record(index, Holds());
+  } else {
+    report->Record(index, Violation(code, std::string(what) + " differs from the expected value"));
+  }
 }
 
 Finding CheckNonce(const std::optional<Bytes>& nonce, const AirVerifyPolicy& policy) {
