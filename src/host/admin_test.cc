@@ -74,7 +74,9 @@ std::pair<net::Socket, net::Socket> Pair(net::Listener& l) {
 TEST(AdminReadTest, ReadsAHeadSplitAcrossWritesUpToTheBlankLine) {
   StatusOr<net::Listener> l = net::Listen(*net::Endpoint::Parse("127.0.0.1:0"), 4);
   ASSERT_TRUE(l.ok());
-  auto [w, r] = Pair(*l);
+  auto sockets = Pair(*l);  // not a structured binding: clang 14 cannot capture those
+  net::Socket& w = sockets.first;
+  net::Socket& r = sockets.second;
   std::thread writer([&w] {
     // The terminator itself is split across writes.
     for (const char* part : {"GET /metrics HTTP/1.1\r\nHost: a\r", "\n\r", "\nBODY"}) {
