@@ -64,10 +64,15 @@ $eml infer --endpoint "$relay" --policy "$out/policy.cose" --owner-pubkey "@$out
   --text "It's so sunny outside!" \
   --text "Patient 4711: the biopsy was benign."
 
-step "verify the saved receipts offline with the attested receipt key"
+step "verify the saved receipts offline: the key comes from the evidence, which is appraised"
+echo "(evidence chain at its own time, policy tuple, doc hash, PCRs; receipt signature and claims)"
 for r in "$out"/receipt-*.cbor; do
-  $eml verify "$r" --public-key "$(cat "${r%.cbor}.pubkey.hex")" | tail -1
+  printf '%s: ' "$r"
+  $eml verify "$r" --evidence "$out/evidence.cbor" --policy "$out/policy.cose" \
+    --owner-pubkey "@$out/owner/owner.pub" | tail -1
 done
+echo "(the same with the bare key file: $eml verify RECEIPT --public-key \$(cat receipt-N.pubkey.hex) --allow-evaluation)"
+$eml verify "$out/receipt-1.cbor" --public-key "$(cat "$out/receipt-1.pubkey.hex")" --allow-evaluation | tail -1
 
 step "a tampered receipt fails (one byte of the payload changed)"
 python3 - "$out/receipt-1.cbor" "$out/receipt-tampered.cbor" <<'PY'
@@ -76,7 +81,8 @@ data = bytearray(open(sys.argv[1], 'rb').read())
 data[40] ^= 0x01
 open(sys.argv[2], 'wb').write(data)
 PY
-if $eml verify "$out/receipt-tampered.cbor" --public-key "$(cat "$out/receipt-1.pubkey.hex")" | tail -1; then
+if $eml verify "$out/receipt-tampered.cbor" --evidence "$out/evidence.cbor" --policy "$out/policy.cose" \
+     --owner-pubkey "@$out/owner/owner.pub" | tail -1; then
   echo "UNEXPECTED: the tampered receipt verified" >&2; exit 1
 fi
 

@@ -30,6 +30,7 @@ declare -A corpus_of=(
   [nitro_document_fuzz]=nitro
   [air_receipt_fuzz]=air_receipt_fuzz
   [frame_fuzz]=frame
+  [policy_fuzz]=policy
 )
 
 if [[ "$target" == all ]]; then

@@ -15,6 +15,7 @@
 #include <functional>
 #include <string>
 
+#include "core/bytes.h"
 #include "core/status.h"
 
 namespace CLI {
@@ -31,6 +32,10 @@ void AddVerifyCommands(CLI::App& app, CommandAction* action);    // eml verify (
 void AddEvidenceCommands(CLI::App& app, CommandAction* action);  // eml evidence verify
 void AddPolicyCommands(CLI::App& app, CommandAction* action);    // eml policy ...
 void AddInferCommands(CLI::App& app, CommandAction* action);     // eml infer
+
+// The policy owner's public key from a --owner-pubkey argument: HEX, @FILE,
+// or "" for owner.pub in the directory of `policy_path`. kIo if unreadable.
+StatusOr<Bytes> ReadOwnerKeyArg(const std::string& arg, const std::string& policy_path);
 
 }  // namespace eml::cli
 

@@ -140,15 +140,9 @@ StatusOr<std::vector<std::vector<std::string>>> Requests(const InferArgs& args) 
 Status RunInfer(const InferArgs& args) {
   ASSIGN_OR_RETURN(auto requests, Requests(args));
   ASSIGN_OR_RETURN(net::Endpoint endpoint, net::Endpoint::Parse(args.endpoint));
-  std::string key_source = args.owner_pubkey;
-  if (key_source.empty()) {
-    key_source = "@" + (std::filesystem::path(args.policy).parent_path() / "owner.pub").string();
-  }
-  StatusOr<Bytes> owner = key_source[0] == '@' ? policy::ReadOwnerPublicKey(key_source.substr(1))
-                                               : policy::ParseOwnerPublicKey(key_source);
-  if (!owner.ok()) return Status(StatusCode::kIo, "infer: owner public key: " + owner.status().message());
+  ASSIGN_OR_RETURN(Bytes owner, ReadOwnerKeyArg(args.owner_pubkey, args.policy));
   StatusOr<std::unique_ptr<policy::PolicyStore>> store =
-      policy::PolicyStore::Open(args.policy, *owner, SystemClock::Get());
+      policy::PolicyStore::Open(args.policy, owner, SystemClock::Get());
   if (!store.ok()) {
     if (store.status().code() == StatusCode::kNotFound || store.status().code() == StatusCode::kIo) {
       return store.status();
@@ -218,6 +212,17 @@ Status RunInfer(const InferArgs& args) {
 }
 
 }  // namespace
+
+StatusOr<Bytes> ReadOwnerKeyArg(const std::string& arg, const std::string& policy_path) {
+  std::string source = arg;
+  if (source.empty()) {
+    source = "@" + (std::filesystem::path(policy_path).parent_path() / "owner.pub").string();
+  }
+  StatusOr<Bytes> key = source[0] == '@' ? policy::ReadOwnerPublicKey(source.substr(1))
+                                         : policy::ParseOwnerPublicKey(source);
+  if (!key.ok()) return Status(StatusCode::kIo, "owner public key: " + key.status().message());
+  return key;
+}
 
 void AddInferCommands(CLI::App& app, CommandAction* action) {
   auto args = std::make_shared<InferArgs>();

@@ -1,7 +1,18 @@
 // `eml verify`: verify an AIR v1 receipt (src/receipt/air.h, docs/receipt.md).
-//   eml verify RECEIPT --public-key HEX [--expected-nonce HEX]
+//   eml verify RECEIPT (--public-key HEX | --evidence FILE (--root DER | --policy FILE))
+//       [--owner-pubkey HEX|@FILE] [--allow-evaluation] [--expected-nonce HEX]
 //       [--expected-model-hash HEX] [--now UNIX_SECONDS] [--max-age SECONDS]
 //       [--format text|json]
+//
+// With --evidence (a Nitro-format attestation document, e.g. the
+// evidence.cbor of an `eml infer` bundle) the receipt key is the one the
+// evidence binds, and the verdict adds the evidence appraisal: the chain to
+// --root or to a root of the signed --policy judged at the document's own
+// time, the policy appraisal as of that time (measurement tuple, model,
+// evaluation roots), the receipt's attestation_doc_hash equal to SHA-256 of
+// the evidence file, and the receipt's PCR0..2 equal to the evidence's.
+// --allow-evaluation accepts receipts of development enclaves
+// (security_mode "evaluation"); a --policy decides that itself.
 //
 // RECEIPT is a file holding the raw COSE_Sign1 bytes. Exit status: 0 when the
 // receipt verifies, 1 when it does not (the report is printed first), 2 for
@@ -13,6 +24,8 @@
 // for codes and details; claims appear only in JSON output, where the JSON
 // encoder escapes control characters.
 #include <cstdint>
+#include <map>
+#include <vector>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -25,6 +38,11 @@
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/file.h"
+#include "attest/nitro.h"
+#include "crypto/hash.h"
+#include "policy/appraise.h"
+#include "policy/signed_policy.h"
+#include "protocol/handshake.h"
 #include "receipt/air.h"
 
 namespace eml::cli {
@@ -42,6 +60,31 @@ struct VerifyArgs {
   int64_t now_value = 0;             // parsed option values
   uint64_t max_age_value = 0;
   std::string format = "text";
+  std::string evidence_path;
+  std::string root_path;
+  std::string policy_path;
+  std::string owner_pubkey;
+  bool allow_evaluation = false;
+};
+
+// What --evidence established; every step is a check in the report.
+struct EvidenceAppraisal {
+  std::vector<receipt::AirCheck> checks;
+  Bytes receipt_key;
+  Bytes evidence_hash;
+  std::map<uint32_t, Bytes> pcrs;
+  bool allow_evaluation = false;
+  bool ok() const {
+    for (const auto& c : checks) {
+      if (c.result != receipt::AirCheck::Result::kPass) return false;
+    }
+    return !checks.empty();
+  }
+  void Add(std::string id, bool passed, std::string code, std::string detail) {
+    checks.push_back({std::move(id),
+                      passed ? receipt::AirCheck::Result::kPass : receipt::AirCheck::Result::kFail,
+                      passed ? "" : std::move(code), std::move(detail)});
+  }
 };
 
 // A CLI11 check: hex of exactly `size` bytes, or of 1..max_size bytes when
@@ -70,8 +113,77 @@ CLI::Validator Digits() {
       "UINT");
 }
 
-// The Ed25519 key the receipt must be signed with.
-StatusOr<Bytes> ReceiptKey(const VerifyArgs& args) { return HexDecode(args.public_key_hex); }
+// Verifies the evidence (and, with --policy, appraises it) as of the
+// document's own time. Usage and I/O problems are errors; a bad document is
+// a failed check.
+StatusOr<EvidenceAppraisal> AppraiseEvidence(const VerifyArgs& args,
+                                             const std::optional<receipt::AirClaims>& claims) {
+  EvidenceAppraisal a;
+  a.allow_evaluation = args.allow_evaluation;
+  ASSIGN_OR_RETURN(std::string evidence, ReadSmallFile(args.evidence_path, attest::kNitroMaxDocumentSize));
+  a.evidence_hash = crypto::Sha256(AsBytes(evidence));
+  std::vector<Bytes> roots;
+  std::optional<policy::Policy> pol;
+  if (!args.policy_path.empty()) {
+    ASSIGN_OR_RETURN(std::string file, ReadSmallFile(args.policy_path, policy::kMaxPolicyFileSize));
+    ASSIGN_OR_RETURN(Bytes owner, ReadOwnerKeyArg(args.owner_pubkey, args.policy_path));
+    StatusOr<policy::Policy> verified = policy::VerifySignedPolicySignatureOnly(AsBytes(file), owner);
+    a.Add("POLICY_SIGNATURE", verified.ok(), "POLICY_INVALID",
+          verified.ok() ? "signed by the owner key" : verified.status().message());
+    if (!verified.ok()) return a;
+    pol = std::move(verified).value();
+    for (ByteSpan r : policy::RootsFor(*pol, "nitro")) roots.emplace_back(r.begin(), r.end());
+    a.allow_evaluation = pol->allow_evaluation;
+  } else {
+    ASSIGN_OR_RETURN(std::string root, ReadSmallFile(args.root_path, 64 * 1024));
+    roots.emplace_back(AsBytes(root).begin(), AsBytes(root).end());
+  }
+  attest::NitroVerifyOptions options;
+  for (const Bytes& r : roots) options.pinned_roots.push_back(r);
+  if (options.pinned_roots.empty()) {
+    a.Add("EVIDENCE", false, "NO_TRUSTED_ROOT", "the policy trusts no nitro root");
+    return a;
+  }
+  ASSIGN_OR_RETURN(attest::NitroVerification v, attest::VerifyNitroEvidence(AsBytes(evidence), options));
+  for (const attest::EvidenceCheck& c : v.report.checks) {
+    a.Add("EVIDENCE_" + c.id, c.passed, c.code, c.detail);
+  }
+  if (!v.verified() || !v.document) return a;
+  const attest::NitroDocument& doc = *v.document;
+  a.pcrs = doc.pcrs;
+  StatusOr<protocol::EvidenceBinding> binding =
+      doc.user_data ? protocol::ParseBinding(*doc.user_data)
+                    : StatusOr<protocol::EvidenceBinding>(Status(StatusCode::kInvalidArgument, "no user_data"));
+  a.Add("EVIDENCE_BINDING", binding.ok(), "NO_RECEIPT_KEY",
+        binding.ok() ? "user_data binds the receipt key" : binding.status().message());
+  if (binding.ok()) a.receipt_key = binding->receipt_public_key;
+  if (pol && claims) {
+    policy::AppraisalInput input;
+    input.platform = "nitro";
+    input.matched_root_der = roots[*v.matched_root];
+    input.measurements = doc.pcrs;
+    input.evidence_time_ms = doc.timestamp_ms;
+    input.now_ms = doc.timestamp_ms;  // archived evidence: judged as of its own time
+    input.model_id = claims->model_id;
+    input.model_hash = claims->model_hash;
+    const policy::Verdict verdict = policy::Appraise(*pol, input);
+    for (const policy::PolicyCheck& c : verdict.checks) {
+      a.Add("POLICY_" + c.id, c.passed, c.code, c.detail);
+    }
+  }
+  return a;
+}
+
+// The Ed25519 key the receipt must be signed with: --public-key, or the key
+// the evidence binds (both given: they must agree).
+StatusOr<Bytes> ReceiptKey(const VerifyArgs& args, const std::optional<EvidenceAppraisal>& evidence) {
+  if (!evidence) return HexDecode(args.public_key_hex);
+  if (!args.public_key_hex.empty()) {
+    ASSIGN_OR_RETURN(Bytes given, HexDecode(args.public_key_hex));
+    if (given != evidence->receipt_key) return Bytes();  // fails SIG, and the binding check says why
+  }
+  return evidence->receipt_key;
+}
 
 StatusOr<receipt::AirVerifyPolicy> PolicyFromArgs(const VerifyArgs& args) {
   receipt::AirVerifyPolicy policy;
@@ -83,6 +195,7 @@ StatusOr<receipt::AirVerifyPolicy> PolicyFromArgs(const VerifyArgs& args) {
   }
   policy.max_age_secs = args.max_age;
   policy.now_unix_seconds = args.now.value_or(SystemClock::Get().NowUnixSeconds());
+  policy.allow_evaluation_mode = args.allow_evaluation;
   return policy;
 }
 
@@ -171,9 +284,40 @@ Status RunVerify(const VerifyArgs& args) {
                                    std::to_string(receipt::kAirMaxReceiptSize) + " bytes)");
   }
   if (!file.ok()) return file.status();
-  ASSIGN_OR_RETURN(Bytes key, ReceiptKey(args));
   ASSIGN_OR_RETURN(receipt::AirVerifyPolicy policy, PolicyFromArgs(args));
+  std::optional<EvidenceAppraisal> evidence;
+  if (!args.evidence_path.empty()) {
+    // The claims are needed for the policy's model check: decode them from
+    // a first pass (they are trusted only once the signature verified).
+    const receipt::AirVerifyResult first = receipt::VerifyAirReceipt(AsBytes(*file), Bytes(32, 0), policy);
+    ASSIGN_OR_RETURN(evidence, AppraiseEvidence(args, first.claims));
+    policy.expected_attestation_doc_hash = evidence->evidence_hash;
+    policy.allow_evaluation_mode = evidence->allow_evaluation;
+  }
+  ASSIGN_OR_RETURN(Bytes key, ReceiptKey(args, evidence));
   receipt::AirVerifyResult result = receipt::VerifyAirReceipt(AsBytes(*file), key, policy);
+  if (evidence) {
+    if (result.claims) {
+      auto pcr = [&](uint32_t i) {
+        auto it = evidence->pcrs.find(i);
+        return it == evidence->pcrs.end() ? Bytes() : it->second;
+      };
+      const receipt::AirMeasurements& m = result.claims->measurements;
+      evidence->Add("EVIDENCE_MEASUREMENTS",
+                    m.pcr0 == pcr(0) && m.pcr1 == pcr(1) && m.pcr2 == pcr(2), "MEASUREMENT_MISMATCH",
+                    "the receipt's PCR0..2 are the evidence's");
+    }
+    result.checks.insert(result.checks.end(), evidence->checks.begin(), evidence->checks.end());
+    if (result.verified && !evidence->ok()) {
+      result.verified = false;
+      for (const receipt::AirCheck& c : evidence->checks) {
+        if (c.result != receipt::AirCheck::Result::kPass) {
+          result.failure_code = c.id + (c.code.empty() ? "" : ":" + c.code);
+          break;
+        }
+      }
+    }
+  }
   if (args.format == "json") {
     PrintJson(result);
   } else {
@@ -193,9 +337,19 @@ void AddVerifyCommands(CLI::App& app, CommandAction* action) {
   CLI::App* verify = app.add_subcommand("verify", "Verify an AIR v1 receipt (COSE_Sign1 file)");
   verify->add_option("receipt", args->receipt_path, "receipt file (raw COSE_Sign1 bytes)")
       ->required();
-  verify->add_option("--public-key", args->public_key_hex, "Ed25519 receipt key (64 hex digits)")
-      ->required()
-      ->check(HexBytes(32, 0));
+  CLI::Option* key =
+      verify->add_option("--public-key", args->public_key_hex, "Ed25519 receipt key (64 hex digits)")
+          ->check(HexBytes(32, 0));
+  CLI::Option* evidence = verify->add_option(
+      "--evidence", args->evidence_path, "attestation document binding the receipt key");
+  CLI::Option* root = verify->add_option("--root", args->root_path, "trusted root (DER) for --evidence");
+  CLI::Option* pol = verify->add_option("--policy", args->policy_path, "signed policy for --evidence");
+  verify->add_option("--owner-pubkey", args->owner_pubkey,
+                     "policy owner key: HEX or @FILE (default: owner.pub beside the policy)");
+  root->needs(evidence)->excludes(pol);
+  pol->needs(evidence);
+  verify->add_flag("--allow-evaluation", args->allow_evaluation,
+                   "accept security_mode \"evaluation\" (development enclaves)");
   verify->add_option("--expected-nonce", args->expected_nonce_hex, "required eat_nonce (hex)")
       ->check(HexBytes(0, 64));
   verify->add_option("--expected-model-hash", args->expected_model_hash_hex,
@@ -210,7 +364,13 @@ void AddVerifyCommands(CLI::App& app, CommandAction* action) {
   verify->add_option("--format", args->format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  verify->callback([args, action, now, max_age] {
+  verify->callback([args, action, now, max_age, key, evidence, root, pol] {
+    if (key->count() == 0 && evidence->count() == 0) {
+      throw CLI::ValidationError("--public-key or --evidence is required");
+    }
+    if (evidence->count() > 0 && root->count() == 0 && pol->count() == 0) {
+      throw CLI::ValidationError("--evidence needs --root or --policy");
+    }
     if (now->count() > 0) args->now = args->now_value;
     if (max_age->count() > 0) args->max_age = args->max_age_value;
     *action = [args] { return RunVerify(*args); };
