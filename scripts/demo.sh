@@ -6,6 +6,8 @@
 #   eml infer   (verifies the enclave against a signed policy, then sends texts)
 # and shows the receipts verifying offline, a tampered receipt failing, and a
 # policy with a wrong PCR0 refusing to send anything. Artefacts: demo-out/.
+# Exits non-zero if any of that does not happen (ctest demo_test runs it
+# with EML_DEMO_SKIP_BUILD=1, EML_BUILD_DIR and EML_DEMO_OUT set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,10 +16,10 @@ if [ "${EML_DEMO_SKIP_BUILD:-0}" != 1 ]; then
   bash scripts/build.sh
 fi
 
-bin=./build/src
+bin="${EML_BUILD_DIR:-build}/src"
 eml=$bin/cli/eml
 shared="${EML_SHARED_DIR:-../shared}"
-out=demo-out
+out="${EML_DEMO_OUT:-demo-out}"
 rm -rf "$out"
 mkdir -p "$out/state" "$out/owner" "$out/relay-recording"
 pids=()
@@ -106,7 +108,8 @@ leaks=0
 for t in "The weather is lovely today." "Patient 4711" "this must never leave the client"; do
   if grep -rqF "$t" "$out/relay-recording"; then echo "LEAK: '$t'"; leaks=1; fi
 done
-[ "$leaks" = 0 ] && echo "no plaintext in $(du -sh "$out/relay-recording" | cut -f1) of relayed bytes"
+[ "$leaks" = 0 ] || exit 1
+echo "no plaintext in $(du -sh "$out/relay-recording" | cut -f1) of relayed bytes"
 python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())' \
   "http://$admin/metrics" | grep -E '^eml_host_(connections_total|bytes_total)' || true
 
