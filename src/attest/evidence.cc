@@ -50,8 +50,13 @@ void EvidenceReport::NotRun(std::string_view id, std::string_view because_of) {
 }
 
 std::string FormatUnixMillis(int64_t unix_millis) {
-  const int64_t seconds = unix_millis >= 0 ? unix_millis / 1000 : (unix_millis - 999) / 1000;
-  const int64_t millis = unix_millis - seconds * 1000;
+  // Floor division that cannot overflow, even for INT64_MIN.
+  int64_t seconds = unix_millis / 1000;
+  int64_t millis = unix_millis % 1000;
+  if (millis < 0) {
+    millis += 1000;
+    seconds -= 1;
+  }
   const time_t t = static_cast<time_t>(seconds);
   struct tm tm = {};
   if (gmtime_r(&t, &tm) == nullptr) return std::to_string(unix_millis) + " ms";

@@ -13,6 +13,8 @@
 #ifndef EML_ATTEST_EVIDENCE_H_
 #define EML_ATTEST_EVIDENCE_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -228,6 +228,8 @@ TEST(EvidenceReportTest, VerifiedOnlyWhenEveryCheckPassed) {
   EXPECT_EQ(FormatUnixMillis(kDocTimestampMs), "2024-09-07T14:37:39.545Z");  // index.json timestamp_utc
   EXPECT_EQ(FormatUnixMillis(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(FormatUnixMillis(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_FALSE(FormatUnixMillis(INT64_MIN).empty());  // no overflow (UBSan)
+  EXPECT_FALSE(FormatUnixMillis(INT64_MAX).empty());
 }
 
 }  // namespace
