@@ -61,8 +61,12 @@ StatusOr<UniqueEvpPkey> PkeyFromPoint(EcCurve curve, ByteSpan point) {
     return OpenSslError(StatusCode::kInvalidArgument, "ecdsa: public key is not a curve point");
   }
   UniqueEvpPkey pkey(raw);
+  // The quick check (on the curve, not the point at infinity) is complete
+  // for P-256 and P-384: their cofactor is 1, so every curve point other than
+  // infinity has prime order. The full check adds a scalar multiplication by
+  // the order (~0.3 ms for P-384) that proves nothing more.
   UniqueEvpPkeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
-  if (!check || EVP_PKEY_public_check(check.get()) != 1) {
+  if (!check || EVP_PKEY_public_check_quick(check.get()) != 1) {
     return OpenSslError(StatusCode::kInvalidArgument, "ecdsa: public key failed validation");
   }
   return pkey;
