@@ -9,12 +9,14 @@
 //     and AIR verification), measured in-process;
 //   - throughput with 1, 2, 4 and 8 concurrent clients through the relay.
 // The model is the synthetic MiniLM-L6 (exact shapes; weights are not
-// genuine). eml-host is the real binary ($EML_HOST_BIN).
+// genuine). eml-host is the real binary ($EML_HOST_BIN). EML_BENCH_THREADS sets
+// the engine threads (default: all cores), for the in-process and enclave paths alike.
 // Last line: E2E_BENCH overhead_t128=<fraction> crypto_ms=<ms> handshake_ms=<ms>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,27 +55,35 @@ void Die(const Status& s, const char* what) {
 }
 
 struct PathTimes {
-  double engine_ms, full_ms;
+  double engine_ms, direct_ms, full_ms;
 };
 
-PathTimes CompareAt(int tokens, client::Session& session, int runs) {
+// Interleaves the three paths so drift hits them alike: the engine in
+// process, a session straight to the enclave, a session through eml-host.
+PathTimes CompareAt(int tokens, client::Session& direct, client::Session& relayed, int runs) {
   const std::vector<std::string> texts = {TextOfTokens(tokens)};
-  std::vector<double> engine, full;
+  std::vector<double> engine, straight, full;
   for (int i = 0; i < runs + 3; ++i) {
     auto t0 = Clock::now();
-    auto direct = World::Get().model->Embed(texts);
+    auto local = World::Get().model->Embed(texts);
     auto t1 = Clock::now();
-    auto remote = session.Embed(texts);
+    auto a = direct.Embed(texts);
     auto t2 = Clock::now();
-    if (!direct.ok()) Die(direct.status(), "engine");
-    if (!remote.ok()) Die(remote.status(), "full path");
-    if (direct->token_counts[0] != static_cast<uint32_t>(tokens)) Die(Status(StatusCode::kInternal, "token count"), "input");
+    auto b = relayed.Embed(texts);
+    auto t3 = Clock::now();
+    if (!local.ok()) Die(local.status(), "engine");
+    if (!a.ok()) Die(a.status(), "direct path");
+    if (!b.ok()) Die(b.status(), "full path");
+    if (local->token_counts[0] != static_cast<uint32_t>(tokens)) {
+      Die(Status(StatusCode::kInternal, "unexpected token count"), "input");
+    }
     if (i >= 3) {  // warm-up
       engine.push_back(Ms(t1 - t0));
-      full.push_back(Ms(t2 - t1));
+      straight.push_back(Ms(t2 - t1));
+      full.push_back(Ms(t3 - t2));
     }
   }
-  return {Median(engine), Median(full)};
+  return {Median(engine), Median(straight), Median(full)};
 }
 
 // Everything one request adds besides the model and the sockets.
@@ -165,7 +175,9 @@ int Main() {
   synth.tokenizer_dir = world.model_dir;  // holds the MiniLM vocab.txt
   synth.out_dir = dir;
   if (Status s = engine::WriteSyntheticBert(synth); !s.ok()) Die(s, "synth");
-  auto model = enclave::ModelService::Load(dir, world.model->identity().id, "1", {});
+  engine::EngineOptions engine_options;
+  if (const char* t = std::getenv("EML_BENCH_THREADS")) engine_options.num_threads = std::atoi(t);
+  auto model = enclave::ModelService::Load(dir, world.model->identity().id, "1", engine_options);
   if (!model.ok()) Die(model.status(), "load");
   world.model = std::move(model).value();  // same id; the policy pins the hash
   world.measurements = attest::ComputeDevMeasurements(AsBytes("gateway e2e test enclave"),
@@ -191,15 +203,17 @@ int Main() {
   const double handshake_ms = Median(handshakes);
 
   auto session = client::Session::Connect(Options(relay->port(), policy.store.get()));
+  auto direct = client::Session::Connect(Options(server->port(), policy.store.get()));
   if (!session.ok()) Die(session.status(), "connect");
-  const PathTimes t16 = CompareAt(16, **session, 100);
-  const PathTimes t128 = CompareAt(128, **session, 60);
+  if (!direct.ok()) Die(direct.status(), "connect");
+  const PathTimes t16 = CompareAt(16, **direct, **session, 100);
+  const PathTimes t128 = CompareAt(128, **direct, **session, 60);
   const double crypto_ms = CryptoPerRequestMs(500);
 
-  std::printf("%-44s %10s %10s %10s\n", "path (median of interleaved runs)", "engine_ms", "full_ms",
-              "overhead");
+  std::printf("%-24s %10s %12s %10s %10s\n", "median, interleaved", "engine_ms", "no_relay_ms",
+              "full_ms", "overhead");
   for (auto [name, t] : {std::pair{"T=16, one text", t16}, std::pair{"T=128, one text", t128}}) {
-    std::printf("%-44s %10.3f %10.3f %9.1f%%\n", name, t.engine_ms, t.full_ms,
+    std::printf("%-24s %10.3f %12.3f %10.3f %9.1f%%\n", name, t.engine_ms, t.direct_ms, t.full_ms,
                 100.0 * (t.full_ms - t.engine_ms) / t.engine_ms);
   }
   std::printf("handshake (evidence generation + verification + HPKE), median of 30: %.3f ms\n",
