@@ -8,22 +8,7 @@
 set -uo pipefail
 eml="$1"
 shared="${EML_SHARED_DIR:-$2}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-
-# expect STATUS PATTERN -- command...: exit status and a regex on stdout+stderr.
-expect() {
-  local want_rc="$1" pattern="$2"
-  shift 3
-  local out rc
-  out="$("$@" 2>&1)"
-  rc=$?
-  [[ "$rc" == "$want_rc" ]] || fail "'$*' exited $rc, want $want_rc: $out"
-  [[ "$out" =~ $pattern ]] || fail "'$*' output lacks /$pattern/: $out"
-}
+source "$(dirname "$0")/../../tests/cli_lib.sh"
 
 doc="$shared/vectors/nitro/blocky-nitrite_nitro_attestation_2024-09-07.cbor"
 root="$shared/vectors/nitro/aws_nitro_root_ca.der"
@@ -99,8 +84,4 @@ print("ok")
 ' "$today" <<<"$json" 2>&1)"
 [[ "$got" == "ok" ]] || fail "json at today: $got"
 
-if (( failures > 0 )); then
-  echo "$failures evidence CLI check(s) failed" >&2
-  exit 1
-fi
-echo "evidence CLI: all checks passed"
+finish evidence_cli_test

@@ -5,22 +5,7 @@
 set -uo pipefail
 eml="$1"
 shared="${EML_SHARED_DIR:-$2}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-
-# expect STATUS PATTERN -- command...: exit status and a regex on stdout+stderr.
-expect() {
-  local want_rc="$1" pattern="$2"
-  shift 3
-  local out rc
-  out="$("$@" 2>&1)"
-  rc=$?
-  [[ "$rc" == "$want_rc" ]] || fail "'$*' exited $rc, want $want_rc: $out"
-  [[ "$out" =~ $pattern ]] || fail "'$*' output lacks /$pattern/: $out"
-}
+source "$(dirname "$0")/../../tests/cli_lib.sh"
 
 model="$work/tiny"
 expect 0 "model.*embed" -- "$eml" --help
@@ -52,8 +37,4 @@ expect 2 "subcommand is required" -- "$eml"
 cp -r "$model" "$work/bad" && truncate -s 1000 "$work/bad/model.safetensors"
 expect 1 "error" -- "$eml" embed --model-dir "$work/bad" --text hi
 
-if ((failures)); then
-  echo "cli_test: $failures failure(s)" >&2
-  exit 1
-fi
-echo "cli_test: all checks passed"
+finish cli_test

@@ -6,22 +6,7 @@ set -uo pipefail
 eml="$1"
 testdata="$2"
 shared="${EML_SHARED_DIR:-$3}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-
-# expect STATUS PATTERN -- command...: exit status and a regex on stdout+stderr.
-expect() {
-  local want_rc="$1" pattern="$2"
-  shift 3
-  local out rc
-  out="$("$@" 2>&1)"
-  rc=$?
-  [[ "$rc" == "$want_rc" ]] || fail "'$*' exited $rc, want $want_rc: $out"
-  [[ "$out" =~ $pattern ]] || fail "'$*' output lacks /$pattern/: $out"
-}
+source "$(dirname "$0")/../../tests/cli_lib.sh"
 
 aws_root="$shared/vectors/nitro/aws_nitro_root_ca.der"
 # PCR0..2 of the real Nitro document (../shared/vectors/nitro/SOURCES.md).
@@ -121,8 +106,4 @@ cmp -s "$cose" "$work/resigned.cose" || fail "show --format json | sign did not 
 expect 2 "xml" -- "$eml" policy show "$cose" --format xml
 expect 2 "cannot open" -- "$eml" policy show "$work/missing.cose"
 
-if ((failures)); then
-  echo "policy_cli_test: $failures failure(s)" >&2
-  exit 1
-fi
-echo "policy_cli_test: all checks passed"
+finish policy_cli_test

@@ -8,22 +8,7 @@ set -uo pipefail
 eml="$1"
 shared="${EML_SHARED_DIR:-$2}"
 vectors="$shared/vectors/air-v1"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-
-# expect STATUS PATTERN -- command...: exit status and a regex on stdout+stderr.
-expect() {
-  local want_rc="$1" pattern="$2"
-  shift 3
-  local out rc
-  out="$("$@" 2>&1)"
-  rc=$?
-  [[ "$rc" == "$want_rc" ]] || fail "'$*' exited $rc, want $want_rc: $out"
-  [[ "$out" =~ $pattern ]] || fail "'$*' output lacks /$pattern/: $out"
-}
+source "$(dirname "$0")/../../tests/cli_lib.sh"
 
 # Each vector's receipt_hex as a raw COSE file named after the vector.
 for f in "$vectors"/valid/*.json "$vectors"/invalid/*.json; do
@@ -104,8 +89,4 @@ rc=$?
 /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["verified"] is False and d["failure_code"] == "SIG_FAILED", d' \
   "$work/bad.out" || fail "wrong-key JSON report"
 
-if ((failures)); then
-  echo "verify_cli_test: $failures failure(s)" >&2
-  exit 1
-fi
-echo "verify_cli_test: all checks passed"
+finish verify_cli_test
