@@ -9,6 +9,7 @@
 // offline bundle: evidence.cbor, receipt-N.cbor and receipt-N.pubkey.hex.
 // Exit status: 0 when the enclave was trusted and every receipt verified,
 // 1 when it was refused or a receipt failed, 2 for usage and I/O errors.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -45,6 +46,14 @@ struct InferArgs {
 };
 
 using nlohmann::json;
+
+// Untrusted text (from the enclave, before or after verification) shown on
+// a terminal: printable ASCII only, at most 128 characters.
+std::string Printable(const std::string& text) {
+  std::string out;
+  for (char c : text.substr(0, 128)) out.push_back(c >= 0x20 && c <= 0x7e ? c : '?');
+  return out;
+}
 
 double Norm(const float* v, size_t n) {
   double sum = 0;
@@ -90,20 +99,21 @@ json AttestationJson(const client::Attestation& a) {
 
 void PrintAttestationText(const client::Attestation& a) {
   std::printf("attested: %s  platform=%s module=%s root=%s%s\n",
-              a.verified ? "TRUSTED" : "REFUSED", a.platform.c_str(), a.module_id.c_str(),
-              a.root_name.empty() ? "(none)" : a.root_name.c_str(),
+              a.verified ? "TRUSTED" : "REFUSED", Printable(a.platform).c_str(),
+              Printable(a.module_id).c_str(),
+              a.root_name.empty() ? "(none)" : Printable(a.root_name).c_str(),
               a.evaluation_root ? " (DEVELOPMENT evidence, not hardware-backed)" : "");
   std::printf("  pcr0=%s\n  pcr1=%s\n  pcr2=%s\n", PcrHex(a, 0).c_str(), PcrHex(a, 1).c_str(),
               PcrHex(a, 2).c_str());
-  std::printf("  model=%s v%s hash=%s\n", a.model_id.c_str(), a.model_version.c_str(),
-              HexEncode(a.model_hash).c_str());
+  std::printf("  model=%s v%s hash=%s\n", Printable(a.model_id).c_str(),
+              Printable(a.model_version).c_str(), HexEncode(a.model_hash).c_str());
   for (const auto& c : a.evidence_report.checks) {
     std::printf("  evidence %-22s %s\n", c.id.c_str(), c.passed ? "PASS" : c.code.c_str());
   }
   if (a.verdict) {
     for (const auto& c : a.verdict->checks) {
       std::printf("  policy   %-22s %s%s%s\n", c.id.c_str(), c.passed ? "PASS" : c.code.c_str(),
-                  c.passed ? "" : ": ", c.passed ? "" : c.detail.c_str());
+                  c.passed ? "" : ": ", c.passed ? "" : Printable(c.detail).c_str());
     }
   }
   for (const auto& c : a.binding_checks) {
@@ -163,8 +173,10 @@ Status RunInfer(const InferArgs& args) {
   json out = {{"attestation", AttestationJson(attestation)}, {"requests", json::array()}};
   if (!as_json) PrintAttestationText(attestation);
   if (!session.ok()) {
-    if (as_json) std::printf("%s\n", out.dump(2).c_str());
-    if (!as_json) std::printf("refused: nothing was sent to the enclave\n");
+    if (as_json) std::printf("%s\n", out.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+    if (!as_json && session.status().code() == StatusCode::kVerificationFailed) {
+      std::printf("refused: nothing was sent to the enclave\n");
+    }
     return session.status();
   }
   if (!args.bundle_dir.empty()) {
@@ -184,12 +196,14 @@ Status RunInfer(const InferArgs& args) {
     json vectors = json::array();
     for (size_t i = 0; i < body.token_counts.size(); ++i) {
       const float* v = body.vectors.data() + i * body.dims;
+      const std::vector<float> first(v, v + std::min<size_t>(4, body.dims));
       vectors.push_back({{"dims", body.dims}, {"norm", Norm(v, body.dims)},
-                         {"tokens", body.token_counts[i]}, {"first", std::vector<float>(v, v + 4)}});
+                         {"tokens", body.token_counts[i]}, {"first", first}});
       if (!as_json) {
-        std::printf("request %zu text %zu: dims=%u norm=%.6f tokens=%u first=[%.4f %.4f %.4f %.4f]\n",
-                    r + 1, i + 1, body.dims, Norm(v, body.dims), body.token_counts[i], v[0], v[1],
-                    v[2], v[3]);
+        std::printf("request %zu text %zu: dims=%u norm=%.6f tokens=%u first=[", r + 1, i + 1,
+                    body.dims, Norm(v, body.dims), body.token_counts[i]);
+        for (size_t k = 0; k < first.size(); ++k) std::printf(k ? " %.4f" : "%.4f", first[k]);
+        std::printf("]\n");
       }
     }
     if (!as_json) {
@@ -207,7 +221,7 @@ Status RunInfer(const InferArgs& args) {
     }
   }
   (*session)->Close();
-  if (as_json) std::printf("%s\n", out.dump(2).c_str());
+  if (as_json) std::printf("%s\n", out.dump(2, ' ', false, json::error_handler_t::replace).c_str());
   return overall;
 }
 

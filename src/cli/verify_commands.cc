@@ -71,6 +71,7 @@ struct VerifyArgs {
 struct EvidenceAppraisal {
   std::vector<receipt::AirCheck> checks;
   Bytes receipt_key;
+  Bytes model_hash;  // the model hash the evidence binds
   Bytes evidence_hash;
   std::map<uint32_t, Bytes> pcrs;
   bool allow_evaluation = false;
@@ -156,7 +157,10 @@ StatusOr<EvidenceAppraisal> AppraiseEvidence(const VerifyArgs& args,
                     : StatusOr<protocol::EvidenceBinding>(Status(StatusCode::kInvalidArgument, "no user_data"));
   a.Add("EVIDENCE_BINDING", binding.ok(), "NO_RECEIPT_KEY",
         binding.ok() ? "user_data binds the receipt key" : binding.status().message());
-  if (binding.ok()) a.receipt_key = binding->receipt_public_key;
+  if (binding.ok()) {
+    a.receipt_key = binding->receipt_public_key;
+    a.model_hash = binding->model_hash;
+  }
   if (pol && claims) {
     policy::AppraisalInput input;
     input.platform = "nitro";
@@ -175,12 +179,13 @@ StatusOr<EvidenceAppraisal> AppraiseEvidence(const VerifyArgs& args,
 }
 
 // The Ed25519 key the receipt must be signed with: --public-key, or the key
-// the evidence binds (both given: they must agree).
-StatusOr<Bytes> ReceiptKey(const VerifyArgs& args, const std::optional<EvidenceAppraisal>& evidence) {
+// the evidence binds (both given: they must agree, a check of its own).
+StatusOr<Bytes> ReceiptKey(const VerifyArgs& args, std::optional<EvidenceAppraisal>& evidence) {
   if (!evidence) return HexDecode(args.public_key_hex);
   if (!args.public_key_hex.empty()) {
     ASSIGN_OR_RETURN(Bytes given, HexDecode(args.public_key_hex));
-    if (given != evidence->receipt_key) return Bytes();  // fails SIG, and the binding check says why
+    evidence->Add("RECEIPT_KEY_MATCHES", given == evidence->receipt_key, "RECEIPT_KEY_MISMATCH",
+                  "--public-key is the key the evidence binds");
   }
   return evidence->receipt_key;
 }
@@ -306,6 +311,8 @@ Status RunVerify(const VerifyArgs& args) {
       evidence->Add("EVIDENCE_MEASUREMENTS",
                     m.pcr0 == pcr(0) && m.pcr1 == pcr(1) && m.pcr2 == pcr(2), "MEASUREMENT_MISMATCH",
                     "the receipt's PCR0..2 are the evidence's");
+      evidence->Add("EVIDENCE_MODEL_HASH", result.claims->model_hash == evidence->model_hash,
+                    "MODEL_HASH_MISMATCH", "the receipt's model_hash is the one the evidence binds");
     }
     result.checks.insert(result.checks.end(), evidence->checks.begin(), evidence->checks.end());
     if (result.verified && !evidence->ok()) {

@@ -86,9 +86,11 @@ Status VerifyEnclave(const ClientOptions& options, ByteSpan challenge, ByteSpan 
   }
   const ByteSpan root = roots[*v->matched_root];
   for (const policy::TrustedRoot& r : pol.roots) {
-    if (ByteSpan(r.der).size() == root.size() && std::equal(root.begin(), root.end(), r.der.begin())) {
+    if (r.platform == message.platform && ByteSpan(r.der).size() == root.size() &&
+        std::equal(root.begin(), root.end(), r.der.begin())) {
       a->root_name = r.name;
       a->evaluation_root = r.evaluation;
+      break;
     }
   }
 
@@ -105,11 +107,13 @@ Status VerifyEnclave(const ClientOptions& options, ByteSpan challenge, ByteSpan 
     for (const policy::PolicyCheck& c : a->verdict->checks) {
       if (!c.passed) return Refused("policy: " + c.id + " " + c.code + ": " + c.detail);
     }
+    return Refused("policy: not allowed");
   }
   if (!CheckBinding(*v->document, challenge, hello_frame, message, a)) {
     for (const attest::EvidenceCheck& c : a->binding_checks) {
       if (!c.passed) return Refused("binding: " + c.id + " failed");
     }
+    return Refused("binding: failed");
   }
   a->verified = true;
   return Status::Ok();
@@ -133,9 +137,12 @@ StatusOr<std::unique_ptr<Session>> Session::Connect(const ClientOptions& options
   ASSIGN_OR_RETURN(protocol::Frame frame,
                    protocol::ReadFrame(socket, deadline, protocol::kMaxServerEvidenceMessage));
   if (frame.header.type == FrameType::kAlert) {
+    // Reported, never trusted: the alert is unauthenticated.
     StatusOr<protocol::Alert> alert = protocol::ParseAlert(frame.payload());
-    return Status(StatusCode::kIo, "enclave refused the session: " +
-                                       (alert.ok() ? alert->text : std::string("bad alert")));
+    return Status(StatusCode::kFailedPrecondition,
+                  "enclave refused the session: " +
+                      (alert.ok() ? "alert " + std::to_string(alert->code) + " " + alert->text
+                                  : std::string("malformed alert")));
   }
   if (frame.header.type != FrameType::kServerEvidence) {
     return Refused("handshake: expected SERVER_EVIDENCE");
@@ -201,13 +208,13 @@ StatusOr<EmbedResult> Session::Embed(const std::vector<std::string>& texts) {
     if (!error.ok()) return fail(Refused("client: malformed error message"));
     return Status(StatusCode::kInternal, "enclave error " + error->code + ": " + error->message);
   }
-  StatusOr<EmbedResult> result = CheckResponse(request, nonce, *plaintext);
+  StatusOr<EmbedResult> result = CheckResponse(request, nonce, texts.size(), *plaintext);
   if (!result.ok()) return fail(result.status());
   return result;
 }
 
 StatusOr<EmbedResult> Session::CheckResponse(ByteSpan request, const Bytes& nonce,
-                                             ByteSpan plaintext) {
+                                             size_t texts_sent, ByteSpan plaintext) {
   ASSIGN_OR_RETURN(protocol::ResponseEnvelope envelope, protocol::ParseResponseEnvelope(plaintext));
   const Attestation& a = attestation_;
   receipt::AirVerifyPolicy policy;
@@ -256,6 +263,10 @@ StatusOr<EmbedResult> Session::CheckResponse(ByteSpan request, const Bytes& nonc
   if (!check.verified) return Refused("receipt not verified: " + check.failure_code);
   last_sequence_ = check.claims->sequence_number;
   ASSIGN_OR_RETURN(result.body, protocol::ParseEmbedResponseBody(envelope.body));
+  if (result.body.token_counts.size() != texts_sent) {
+    return Refused("response: " + std::to_string(result.body.token_counts.size()) +
+                   " embeddings for " + std::to_string(texts_sent) + " texts");
+  }
   return result;
 }
 

@@ -87,9 +87,9 @@ class Session {
 
   const Attestation& attestation() const { return attestation_; }
 
-  // One request; VerificationFailed if the receipt does not verify,
-  // FailedPrecondition after the session ended, Unavailable-like kIo when the
-  // enclave closed (the close code is in the message).
+  // One request; VerificationFailed if the response or its receipt does not
+  // verify, FailedPrecondition after the session ended, kIo when the enclave
+  // closed (the close code is in the message) or the connection broke.
   StatusOr<EmbedResult> Embed(const std::vector<std::string>& texts);
 
   // Tests only (they search relay recordings for them): this session's keys.
@@ -110,7 +110,8 @@ class Session {
         out_(std::move(out)),
         in_(std::move(in)) {}
 
-  StatusOr<EmbedResult> CheckResponse(ByteSpan request, const Bytes& nonce, ByteSpan plaintext);
+  StatusOr<EmbedResult> CheckResponse(ByteSpan request, const Bytes& nonce, size_t texts_sent,
+                                      ByteSpan plaintext);
 
   ClientOptions options_;
   net::Socket socket_;

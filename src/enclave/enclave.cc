@@ -146,22 +146,23 @@ class Enclave::Session {
     return protocol::EncodeFrame(FrameType::kServerEvidence, payload);
   }
 
-  void SendRecord(FrameType type, ByteSpan plaintext) {
+  // False if the record could not be sealed or fully written: the stream is
+  // then broken (the sequence number moved on) and the session must end.
+  bool SendRecord(FrameType type, ByteSpan plaintext) {
     StatusOr<Bytes> record = out_->Seal(type, plaintext);
-    if (record.ok()) {
-      (void)net::WriteAll(socket_, *record,
-                          net::Deadline::In(enclave_.options_.limits.idle_timeout));
-    }
+    return record.ok() &&
+           net::WriteAll(socket_, *record, net::Deadline::In(enclave_.options_.limits.idle_timeout))
+               .ok();
   }
 
   void SendClose(protocol::CloseCode code) {
     const uint8_t byte = static_cast<uint8_t>(code);
-    SendRecord(FrameType::kClose, ByteSpan(&byte, 1));
+    (void)SendRecord(FrameType::kClose, ByteSpan(&byte, 1));
   }
 
-  void SendError(std::string code, std::string message) {
+  bool SendError(std::string code, std::string message) {
     StatusOr<Bytes> error = protocol::EncodeErrorMessage({std::move(code), std::move(message)});
-    if (error.ok()) SendRecord(FrameType::kError, *error);
+    return error.ok() && SendRecord(FrameType::kError, *error);
   }
 
   void ServeRecords() {
@@ -169,6 +170,9 @@ class Enclave::Session {
     const Steady::time_point end_of_life = started_ + limits.lifetime;
     for (;;) {
       if (in_->exhausted()) return SendClose(protocol::CloseCode::kRecordLimit);
+      // Checked before every read: a client that keeps frames queued must
+      // not outlive the lifetime either.
+      if (Steady::now() >= end_of_life) return SendClose(protocol::CloseCode::kLifetimeExceeded);
       const Steady::time_point idle_end = Steady::now() + limits.idle_timeout;
       const bool lifetime_bound = end_of_life < idle_end;
       const Steady::time_point until = lifetime_bound ? end_of_life : idle_end;
@@ -192,13 +196,18 @@ class Enclave::Session {
       StatusOr<Bytes> plaintext = in_->Open(*frame);
       if (!plaintext.ok()) return SendClose(protocol::CloseCode::kProtocolError);
       if (type == FrameType::kClose) return;
-      HandleRequest(*plaintext);
+      if (!HandleRequest(*plaintext)) return;
     }
   }
 
-  void HandleRequest(ByteSpan plaintext) {
+  // False when the session must end (a response could not be sent).
+  bool HandleRequest(ByteSpan plaintext) {
     StatusOr<protocol::EmbedRequest> request = protocol::ParseEmbedRequest(plaintext);
-    if (!request.ok()) return SendError("BAD_REQUEST", "the request could not be decoded");
+    if (!request.ok()) {
+      return request.status().code() == StatusCode::kLimitExceeded
+                 ? SendError("LIMIT", "the request exceeds a limit")
+                 : SendError("BAD_REQUEST", "the request could not be decoded");
+    }
     const Steady::time_point begin = Steady::now();
     StatusOr<protocol::EmbedResponseBody> body = enclave_.model_->Embed(request->texts);
     if (!body.ok()) return SendError("MODEL_ERROR", "the model could not process the request");
@@ -212,8 +221,9 @@ class Enclave::Session {
     StatusOr<Bytes> envelope =
         protocol::EncodeResponseEnvelope({std::move(body_bytes).value(), std::move(air).value()});
     if (!envelope.ok()) return SendError("INTERNAL", "internal error");
-    SendRecord(FrameType::kResponse, *envelope);
+    if (!SendRecord(FrameType::kResponse, *envelope)) return false;
     enclave_.stats_.requests_served.fetch_add(1);
+    return true;
   }
 
   StatusOr<Bytes> SignReceipt(ByteSpan request, ByteSpan body, const Bytes& nonce,
@@ -271,8 +281,12 @@ StatusOr<std::unique_ptr<Enclave>> Enclave::Create(attest::EvidenceProvider* pro
 
 void Enclave::ServeConnection(net::Socket& socket, const net::Waker& /*stop*/) {
   stats_.sessions_started.fetch_add(1);
-  Session session(this, &socket);
-  session.Run();
+  try {
+    Session session(this, &socket);
+    session.Run();
+  } catch (...) {  // e.g. std::bad_alloc: end this session, not the enclave
+    stats_.sessions_failed.fetch_add(1);
+  }
 }
 
 }  // namespace eml::enclave

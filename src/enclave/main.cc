@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -121,6 +122,13 @@ Status Run(Flags f) {
   if (!id_ok) {
     return Status(eml::StatusCode::kInvalidArgument,
                   "--model-id: 1..256 characters of [A-Za-z0-9._-]");
+  }
+  if (f.model_version.empty() || f.model_version.size() > 128 ||
+      f.model_version.find_first_of("\"\\") != std::string::npos ||
+      std::any_of(f.model_version.begin(), f.model_version.end(),
+                  [](char c) { return c < 0x20 || c > 0x7e; })) {
+    return Status(eml::StatusCode::kInvalidArgument,
+                  "--model-version: 1..128 printable characters, no quotes or backslashes");
   }
   ASSIGN_OR_RETURN(eml::enclave::ModelIdentity identity,
                    eml::enclave::ComputeModelIdentity(model_dir, f.model_id, f.model_version));

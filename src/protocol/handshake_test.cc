@@ -97,6 +97,13 @@ TEST(HandshakeTest, ServerEvidenceIsStrict) {
   Bytes non_canonical = Concat({ByteSpan(prefix), ByteSpan(good).subspan(2)});
   EXPECT_FALSE(ParseServerEvidence(non_canonical).ok());
 
+  // A duplicate key: the map header says 7 entries and key 6 appears twice.
+  Bytes duplicate = EvidenceMap(GoodEntries());
+  duplicate[0] = 0xa7;
+  const uint8_t again[] = {0x06, 0x61, 'x'};
+  duplicate.insert(duplicate.end(), std::begin(again), std::end(again));
+  EXPECT_FALSE(ParseServerEvidence(duplicate).ok());
+
   EXPECT_FALSE(ParseServerEvidence(Bytes{0xa0}).ok());
   EXPECT_FALSE(ParseServerEvidence(Bytes{}).ok());
 }

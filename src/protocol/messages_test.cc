@@ -50,6 +50,43 @@ TEST(MessagesTest, RequestDecoderRejectsHostileShapes) {
   EXPECT_FALSE(ParseEmbedRequest(Bytes{0xa1, 0x01}).ok());
 }
 
+TEST(MessagesTest, RequestDecoderEnforcesTheBounds) {
+  using cbor::Value;
+  auto request = [](Bytes nonce, size_t texts, size_t text_size) {
+    cbor::MapEntries e;
+    e.emplace_back(Value::Unsigned(1), Value::Text("embed"));
+    e.emplace_back(Value::Unsigned(2), Value::ByteString(std::move(nonce)));
+    cbor::Array items(texts, Value::Text(std::string(text_size, 'a')));
+    e.emplace_back(Value::Unsigned(3), Value::FromArray(std::move(items)));
+    return *cbor::Encode(Value::FromMap(std::move(e)));
+  };
+  EXPECT_TRUE(ParseEmbedRequest(request(Bytes(16, 1), 1, 1)).ok());
+  EXPECT_TRUE(ParseEmbedRequest(request(Bytes(64, 1), 256, 1)).ok());
+  EXPECT_TRUE(ParseEmbedRequest(request(Bytes(16, 1), 1, 65536)).ok());
+  EXPECT_FALSE(ParseEmbedRequest(request(Bytes(15, 1), 1, 1)).ok());
+  EXPECT_FALSE(ParseEmbedRequest(request(Bytes(65, 1), 1, 1)).ok());
+  EXPECT_FALSE(ParseEmbedRequest(request(Bytes(16, 1), 0, 1)).ok());
+  EXPECT_FALSE(ParseEmbedRequest(request(Bytes(16, 1), 257, 1)).ok());
+  EXPECT_EQ(ParseEmbedRequest(request(Bytes(16, 1), 1, 65537)).status().code(),
+            StatusCode::kLimitExceeded);
+}
+
+TEST(MessagesTest, ResponseBodyDecoderChecksTheShape) {
+  using cbor::Value;
+  auto body = [](uint64_t dims, size_t vector_bytes, size_t count) {
+    cbor::MapEntries e;
+    e.emplace_back(Value::Unsigned(1), Value::Unsigned(dims));
+    e.emplace_back(Value::Unsigned(2), Value::ByteString(Bytes(vector_bytes, 0)));
+    e.emplace_back(Value::Unsigned(3), Value::FromArray(cbor::Array(count, Value::Unsigned(3))));
+    return *cbor::Encode(Value::FromMap(std::move(e)));
+  };
+  EXPECT_TRUE(ParseEmbedResponseBody(body(4, 32, 2)).ok());
+  EXPECT_FALSE(ParseEmbedResponseBody(body(4, 28, 2)).ok());  // one float short
+  EXPECT_FALSE(ParseEmbedResponseBody(body(4, 32, 3)).ok());  // one text too many
+  EXPECT_FALSE(ParseEmbedResponseBody(body(0, 0, 2)).ok());
+  EXPECT_FALSE(ParseEmbedResponseBody(body(65537, 65537 * 4, 1)).ok());
+}
+
 TEST(MessagesTest, ResponseBodyRoundTripAndShapeCheck) {
   EmbedResponseBody body;
   body.dims = 3;

@@ -34,6 +34,10 @@ constexpr char kFirstRecord[] =
     "454d011000000038c1c516606e12fd3e4ab4689d14b9f5dfe7a8b2fe8136d8433f9e3ddf2945c6369021e86357b8"
     "e74e7917a13899246a974130e460eb36ab07";
 
+constexpr char kSecondRecord[] =
+    "454d0110000000380efa13b7490f5750414fa609a9e1e970de6ae2bf70afda0b4a889a44b5ffbe44bfae8a2a8380"
+    "76919833b06eb1d987a5e2049235aa8fc8c0";
+
 std::string Hex(ByteSpan b) { return HexEncode(b); }
 std::string Hex(const SecretBytes& b) { return HexEncode(b.RevealSecret()); }
 
@@ -89,6 +93,11 @@ TEST(WorkedExampleTest, ReproducesEveryValue) {
   StatusOr<Bytes> record = c2s->Seal(FrameType::kRequest, *request);
   ASSERT_TRUE(record.ok());
   EXPECT_EQ(Hex(*record), kFirstRecord);
+  // Record 1 pins where and in which byte order the sequence number enters
+  // the nonce.
+  StatusOr<Bytes> second = c2s->Seal(FrameType::kRequest, *request);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(Hex(*second), kSecondRecord);
 
   StatusOr<RecordChannel> opener = RecordChannel::Create(enclave->c2s_key, enclave->c2s_iv, 10);
   StatusOr<Frame> frame = ParseFrame(*record);

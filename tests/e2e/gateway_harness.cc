@@ -297,9 +297,9 @@ std::unique_ptr<RawSession> RawSession::Connect(uint32_t port) {
       "kx");
   CHECK_OK(protocol::WriteFrame(s->socket_, protocol::FrameType::kClientKey, kx.enc, deadline));
   s->out_ = std::make_unique<protocol::RecordChannel>(
-      ValueOrDie(protocol::RecordChannel::Create(kx.keys.c2s_key, kx.keys.c2s_iv, 1000), "out"));
+      ValueOrDie(protocol::RecordChannel::Create(kx.keys.c2s_key, kx.keys.c2s_iv, 1 << 20), "out"));
   s->in_ = std::make_unique<protocol::RecordChannel>(
-      ValueOrDie(protocol::RecordChannel::Create(kx.keys.s2c_key, kx.keys.s2c_iv, 1000), "in"));
+      ValueOrDie(protocol::RecordChannel::Create(kx.keys.s2c_key, kx.keys.s2c_iv, 1 << 20), "in"));
   return s;
 }
 

@@ -111,9 +111,12 @@ TEST(GatewayTest, TheHostSeesNoPlaintextNoKeysNoSecrets) {
 struct TamperOutcome {
   bool connected = false;
   Status embed = Status::Ok();
+  bool ended_after_failure = false;
   Bytes client_sent;
 };
 TamperOutcome RunTampered(int direction, size_t at) {
+  // After a failed request the session must be over (fail closed), which
+  // `embed` reports as kFailedPrecondition on a second try.
   auto server = EnclaveServer::Start(DefaultOptions());
   auto proxy = Proxy::Start(server->port(), [direction, at](int d, size_t offset, Bytes& chunk) {
     if (d == direction && at >= offset && at < offset + chunk.size()) chunk[at - offset] ^= 0x01;
@@ -125,6 +128,10 @@ TamperOutcome RunTampered(int direction, size_t at) {
   if (session.ok()) {
     auto result = (*session)->Embed({"tamper me"});
     outcome.embed = result.status();
+    if (!result.ok()) {
+      outcome.ended_after_failure =
+          (*session)->Embed({"again"}).status().code() == StatusCode::kFailedPrecondition;
+    }
     (*session)->Close();
   }
   outcome.client_sent = proxy->Received(0);
@@ -139,9 +146,13 @@ TEST(GatewayTest, AFlippedByteInEitherDirectionFailsClosed) {
   TamperOutcome key = RunTampered(0, kHelloFrameSize + 10);
   EXPECT_TRUE(key.connected);
   EXPECT_FALSE(key.embed.ok());
+  EXPECT_TRUE(key.ended_after_failure);
   TamperOutcome request = RunTampered(0, kHelloFrameSize + 8 + 32 + 20);
   EXPECT_TRUE(request.connected);
   EXPECT_FALSE(request.embed.ok());
+  EXPECT_NE(request.embed.message().find("PROTOCOL_ERROR"), std::string::npos)
+      << request.embed.ToString();
+  EXPECT_TRUE(request.ended_after_failure);
   // Enclave → client: every 97th byte of the evidence message refuses the
   // enclave; a byte in the response record fails the request.
   for (size_t at = 3; at < 3000; at += 97) {
@@ -276,7 +287,7 @@ TEST(GatewayTest, UntrustedEnclavesGetNothing) {
   ASSERT_TRUE(attest::CreateDevNitroProvider(other_provider).ok());
   policy::Policy wrong_root = GoodPolicy();
   wrong_root.roots[0].der = testing::ReadFileOrFail(other_state + "/dev-root.der");
-  ExpectRefused(wrong_root, nullptr, "evidence");
+  ExpectRefused(wrong_root, nullptr, "ROOT_PINNED");
 
   // Expired (the client's clock is an hour ahead) and future evidence.
   FakeClock later(SystemClock::Get().NowUnixMillis() + 3600 * 1000);
@@ -377,6 +388,30 @@ TEST(GatewayTest, SessionLimitsEndSessionsCleanly) {
   auto expired = (*life_session)->Embed({"after the lifetime"});
   ASSERT_FALSE(expired.ok());
   EXPECT_NE(expired.status().message().find("LIFETIME_EXCEEDED"), std::string::npos);
+
+  // The lifetime holds even for a client that never pauses: it keeps one
+  // request queued ahead of the one being answered.
+  {
+    auto busy_server = EnclaveServer::Start(short_life);
+    auto raw = RawSession::Connect(busy_server->port());
+    const auto start = std::chrono::steady_clock::now();
+    int responses = 0;
+    uint8_t close_code = 0;
+    ASSERT_TRUE(net::WriteAll(raw->socket(), raw->SealRequest("busy"), net::Deadline::In(5s)).ok());
+    while (std::chrono::steady_clock::now() - start < 5s) {
+      ASSERT_TRUE(net::WriteAll(raw->socket(), raw->SealRequest("busy"), net::Deadline::In(5s)).ok());
+      auto record = raw->ReadRecord();
+      ASSERT_TRUE(record.ok()) << record.status().ToString();
+      if (record->first == FrameType::kClose) {
+        close_code = record->second.at(0);
+        break;
+      }
+      ++responses;
+    }
+    EXPECT_GT(responses, 1);
+    EXPECT_EQ(close_code, static_cast<uint8_t>(protocol::CloseCode::kLifetimeExceeded));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  }
 
   enclave::EnclaveOptions slow_handshake = DefaultOptions();
   slow_handshake.limits.handshake_timeout = 300ms;

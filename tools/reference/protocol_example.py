@@ -99,12 +99,17 @@ def main():
     header = b"EM\x01\x10" + struct.pack(">I", len(request) + 16)
     nonce = keys["c2s iv"]  # sequence 0: iv XOR 0
     record = header + AESGCM(keys["c2s key"]).encrypt(nonce, request, header)
+    # The same request again as record 1: the nonce is iv XOR the big-endian
+    # sequence number in its last 8 bytes.
+    nonce1 = keys["c2s iv"][:4] + (int.from_bytes(keys["c2s iv"][4:], "big") ^ 1).to_bytes(8, "big")
+    record1 = header + AESGCM(keys["c2s key"]).encrypt(nonce1, request, header)
 
     rows = [("client_hello_frame", hello), ("server_evidence_frame", server),
             ("transcript_hash", transcript_hash), ("enclave_session_public_key", pk_r),
             ("enc", enc), ("shared_secret", shared_secret), ("exporter_secret", exporter)]
     rows += [(name.replace(" ", "_"), value) for name, value in keys.items()]
-    rows += [("request_plaintext", request), ("first_request_record", record)]
+    rows += [("request_plaintext", request), ("first_request_record", record),
+             ("second_request_record", record1)]
     for name, value in rows:
         print(f"{name} = {value.hex()}")
 
