@@ -3,6 +3,7 @@
 // docs/protocol.md is the specification these tests hold the code to.
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -390,27 +391,33 @@ TEST(GatewayTest, SessionLimitsEndSessionsCleanly) {
   EXPECT_NE(expired.status().message().find("LIFETIME_EXCEEDED"), std::string::npos);
 
   // The lifetime holds even for a client that never pauses: it keeps one
-  // request queued ahead of the one being answered.
+  // request queued ahead of the one being answered. The enclave then closes
+  // with that request unread, so the kernel may reset the connection before
+  // the CLOSE record is read: either way the session must end in time.
   {
     auto busy_server = EnclaveServer::Start(short_life);
     auto raw = RawSession::Connect(busy_server->port());
     const auto start = std::chrono::steady_clock::now();
     int responses = 0;
-    uint8_t close_code = 0;
-    ASSERT_TRUE(net::WriteAll(raw->socket(), raw->SealRequest("busy"), net::Deadline::In(5s)).ok());
-    while (std::chrono::steady_clock::now() - start < 5s) {
+    std::optional<uint8_t> close_code;
+    for (int i = 0; i < 2; ++i) {
       ASSERT_TRUE(net::WriteAll(raw->socket(), raw->SealRequest("busy"), net::Deadline::In(5s)).ok());
+    }
+    while (std::chrono::steady_clock::now() - start < 5s) {
       auto record = raw->ReadRecord();
-      ASSERT_TRUE(record.ok()) << record.status().ToString();
+      if (!record.ok()) break;  // reset after the enclave closed
       if (record->first == FrameType::kClose) {
         close_code = record->second.at(0);
         break;
       }
       ++responses;
+      if (!net::WriteAll(raw->socket(), raw->SealRequest("busy"), net::Deadline::In(5s)).ok()) break;
     }
     EXPECT_GT(responses, 1);
-    EXPECT_EQ(close_code, static_cast<uint8_t>(protocol::CloseCode::kLifetimeExceeded));
     EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+    if (close_code) {
+      EXPECT_EQ(*close_code, static_cast<uint8_t>(protocol::CloseCode::kLifetimeExceeded));
+    }
   }
 
   enclave::EnclaveOptions slow_handshake = DefaultOptions();
