@@ -12,8 +12,7 @@
 namespace eml::engine {
 namespace {
 
-// Spin this many rounds before yielding / sleeping. Short enough that an idle
-// pool stops burning a core within tens of microseconds.
+// SpinBarrier spins this many rounds before yielding.
 constexpr int kSpinRounds = 1 << 12;
 
 }  // namespace
@@ -69,10 +68,10 @@ void ThreadPool::Run(const std::function<void(const WorkerContext&)>& job) {
   remaining_.store(num_threads(), std::memory_order_relaxed);
   generation_.fetch_add(1, std::memory_order_acq_rel);
   generation_.notify_all();
-  for (int i = 0; i < kSpinRounds; ++i) {
-    if (remaining_.load(std::memory_order_acquire) == 0) break;
-    EML_CPU_RELAX();
-  }
+  // No spinning here or between jobs: a job is a whole forward pass (a
+  // millisecond or more), so a futex wake-up is noise, while a spinning
+  // submitter or idle worker would take a core from the workers or from
+  // whatever the caller does next (signing, sending).
   for (int left = remaining_.load(std::memory_order_acquire); left != 0;
        left = remaining_.load(std::memory_order_acquire)) {
     remaining_.wait(left, std::memory_order_acquire);
@@ -84,11 +83,7 @@ void ThreadPool::WorkerLoop(int ith, const std::function<void()>& worker_init) {
   if (worker_init) worker_init();
   unsigned seen = 0;
   for (;;) {
-    unsigned now = generation_.load(std::memory_order_acquire);
-    for (int i = 0; now == seen && i < kSpinRounds; ++i) {
-      EML_CPU_RELAX();
-      now = generation_.load(std::memory_order_acquire);
-    }
+    const unsigned now = generation_.load(std::memory_order_acquire);
     if (now == seen) {
       generation_.wait(seen, std::memory_order_acquire);
       continue;

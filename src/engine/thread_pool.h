@@ -11,7 +11,8 @@
 // Thread-safety: Run may be called from any number of threads at once;
 // submitters take turns on `submit_mutex_` (one job owns all workers while it
 // runs). The submitting thread does not run the job itself: it sleeps until
-// the workers are done, so the machine's cores are not oversubscribed.
+// the workers are done, so the machine's cores are not oversubscribed; idle
+// workers sleep too (only the barrier inside a job spins).
 // `worker_init` runs once on each worker thread before any job; the engine
 // uses it to make the BLAS single-threaded on that worker (see kernels_fast.h).
 // Lifetime: the destructor joins the workers; no job may be running.
