@@ -31,6 +31,7 @@ declare -A corpus_of=(
   [air_receipt_fuzz]=air_receipt_fuzz
   [frame_fuzz]=frame
   [policy_fuzz]=policy
+  [admin_request_fuzz]=admin
 )
 
 if [[ "$target" == all ]]; then
