@@ -319,5 +319,142 @@ TEST(Sigv4DerivedTest, S3AndKmsCasesMatchByteForByte) {
   EXPECT_EQ(passed, 6u);
 }
 
+
+// --- Behaviour beyond the vectors. ---
+
+SigningParams KmsParams() {
+  return SigningParams{.region = "us-east-1", .service = "kms", .unix_seconds = kSuiteTime};
+}
+
+HttpRequest KmsRequest() {
+  return HttpRequest{.method = "POST",
+                     .path = "/",
+                     .query = {},
+                     .headers = {{"Host", "kms.us-east-1.amazonaws.com"}},
+                     .body = ToBytes("{}")};
+}
+
+Credentials TestCredentials() {
+  return Credentials{.access_key_id = kSuiteKeyId,
+                     .secret_access_key = SecretBytes(AsBytes(kSuiteSecret)),
+                     .session_token = "TOKEN-SENTINEL"};
+}
+
+TEST(Sigv4Test, FormatAmzDate) {
+  EXPECT_EQ(*FormatAmzDate(kSuiteTime), "20150830T123600Z");
+  EXPECT_EQ(*FormatAmzDate(0), "19700101T000000Z");
+  EXPECT_EQ(*FormatAmzDate(253402300799), "99991231T235959Z");
+  EXPECT_FALSE(FormatAmzDate(-1).ok());
+  EXPECT_FALSE(FormatAmzDate(253402300800).ok());
+}
+
+TEST(Sigv4Test, PathEncodingAndNormalisation) {
+  SigningParams generic = KmsParams();
+  // Non-S3 services encode the wire path once more ("double encoding").
+  EXPECT_EQ(*CanonicalUri("/a%20b/c", generic), "/a%2520b/c");
+  EXPECT_EQ(*CanonicalUri("", generic), "/");
+  EXPECT_EQ(*CanonicalUri("/a/./b/../../c//d/", generic), "/c/d/");
+  EXPECT_EQ(*CanonicalUri("/../..", generic), "/");
+  SigningParams s3 = KmsParams();
+  s3.normalize_path = false;
+  s3.encode_path = false;
+  EXPECT_EQ(*CanonicalUri("/my-object//example//photo.user", s3), "/my-object//example//photo.user");
+  EXPECT_EQ(*CanonicalUri("/a%20b", s3), "/a%20b");
+  // A wire path cannot hold raw spaces, controls or non-ASCII bytes.
+  EXPECT_EQ(CanonicalUri("/a b", s3).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(CanonicalUri("/\xe1\x88\xb4", s3).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(CanonicalUri("a", generic).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(CanonicalUri(std::string(kMaxPathSize + 1, '/'), generic).status().code(),
+            StatusCode::kLimitExceeded);
+}
+
+TEST(Sigv4Test, UriEncode) {
+  EXPECT_EQ(UriEncode("a b+c=d&e/f~g", false), "a%20b%2Bc%3Dd%26e%2Ff~g");
+  EXPECT_EQ(UriEncode("a b/f", true), "a%20b/f");
+  EXPECT_EQ(UriEncode("\xff", false), "%FF");
+}
+
+TEST(Sigv4Test, HeadersToAddAndSessionToken) {
+  SigningParams params = KmsParams();
+  params.sign_body_hash_header = true;
+  StatusOr<SignedRequest> s = SignRequest(KmsRequest(), TestCredentials(), params);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ(s->headers_to_add.size(), 4u);
+  EXPECT_EQ(s->headers_to_add[0], NameValue("X-Amz-Date", "20150830T123600Z"));
+  // SHA-256("{}"): printf '{}' | sha256sum
+  EXPECT_EQ(s->headers_to_add[1],
+            NameValue("x-amz-content-sha256",
+                      "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"));
+  EXPECT_EQ(s->headers_to_add[2], NameValue("X-Amz-Security-Token", "TOKEN-SENTINEL"));
+  EXPECT_EQ(s->headers_to_add[3], NameValue("Authorization", s->authorization));
+  EXPECT_NE(s->authorization.find("SignedHeaders=host;x-amz-content-sha256;x-amz-date;"
+                                  "x-amz-security-token,"),
+            std::string::npos);
+
+  params.sign_session_token = false;
+  StatusOr<SignedRequest> unsigned_token = SignRequest(KmsRequest(), TestCredentials(), params);
+  ASSERT_TRUE(unsigned_token.ok());
+  EXPECT_NE(unsigned_token->authorization.find("SignedHeaders=host;x-amz-content-sha256;x-amz-date,"),
+            std::string::npos);
+  EXPECT_EQ(unsigned_token->headers_to_add[2].first, "X-Amz-Security-Token");
+}
+
+TEST(Sigv4Test, BadInputIsAStatusWithoutSecrets) {
+  struct Case {
+    const char* what;
+    HttpRequest request;
+    SigningParams params;
+    StatusCode code;
+  };
+  std::vector<Case> cases;
+  auto add = [&](const char* what, auto mutate, StatusCode code = StatusCode::kInvalidArgument) {
+    Case c{what, KmsRequest(), KmsParams(), code};
+    mutate(c.request, c.params);
+    cases.push_back(std::move(c));
+  };
+  add("no host", [](HttpRequest& r, SigningParams&) { r.headers.clear(); });
+  add("x-amz-date present", [](HttpRequest& r, SigningParams&) { r.headers.push_back({"X-AMZ-DATE", "x"}); });
+  add("authorization present", [](HttpRequest& r, SigningParams&) { r.headers.push_back({"authorization", "x"}); });
+  add("token present", [](HttpRequest& r, SigningParams&) { r.headers.push_back({"X-Amz-Security-Token", "x"}); });
+  add("CRLF in value", [](HttpRequest& r, SigningParams&) { r.headers.push_back({"a", "b\r\nc: d"}); });
+  add("bad header name", [](HttpRequest& r, SigningParams&) { r.headers.push_back({"a b", "c"}); });
+  add("empty header name", [](HttpRequest& r, SigningParams&) { r.headers.push_back({"", "c"}); });
+  add("lowercase method", [](HttpRequest& r, SigningParams&) { r.method = "get"; });
+  add("relative path", [](HttpRequest& r, SigningParams&) { r.path = "x"; });
+  add("bad region", [](HttpRequest&, SigningParams& p) { p.region = "us-east-1/x"; });
+  add("empty service", [](HttpRequest&, SigningParams& p) { p.service = ""; });
+  add("time before 1970", [](HttpRequest&, SigningParams& p) { p.unix_seconds = -5; });
+  add("override with newline", [](HttpRequest&, SigningParams& p) { p.payload_hash_override = "a\nb"; });
+  add("too many headers", [](HttpRequest& r, SigningParams&) {
+    r.headers.resize(kMaxHeaders + 1, {"x", "y"});
+  }, StatusCode::kLimitExceeded);
+  add("too many query params", [](HttpRequest& r, SigningParams&) {
+    r.query.resize(kMaxQueryParams + 1, {"x", "y"});
+  }, StatusCode::kLimitExceeded);
+  add("header value too long", [](HttpRequest& r, SigningParams&) {
+    r.headers.push_back({"x", std::string(kMaxHeaderValueSize + 1, 'v')});
+  }, StatusCode::kLimitExceeded);
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    StatusOr<SignedRequest> s = SignRequest(c.request, TestCredentials(), c.params);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.status().code(), c.code) << s.status().ToString();
+    EXPECT_EQ(s.status().message().find("EXAMPLEKEY"), std::string::npos);
+    EXPECT_EQ(s.status().message().find("TOKEN-SENTINEL"), std::string::npos);
+  }
+}
+
+TEST(Sigv4Test, BadCredentialsAreRejected) {
+  Credentials no_secret{.access_key_id = kSuiteKeyId, .secret_access_key = SecretBytes()};
+  EXPECT_FALSE(SignRequest(KmsRequest(), no_secret, KmsParams()).ok());
+  Credentials bad_id{.access_key_id = "AKID/x", .secret_access_key = SecretBytes(AsBytes("s"))};
+  EXPECT_FALSE(SignRequest(KmsRequest(), bad_id, KmsParams()).ok());
+  Credentials bad_token = TestCredentials();
+  bad_token.session_token = "a\r\nb";
+  StatusOr<SignedRequest> s = SignRequest(KmsRequest(), bad_token, KmsParams());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message().find("a\r\nb"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace eml::kms
