@@ -52,6 +52,7 @@ class Enclave::Session {
  public:
   Session(Enclave* enclave, net::Socket* socket)
       : enclave_(*enclave), socket_(*socket), started_(Steady::now()) {}
+  ~Session() { ReleaseBudget(); }
 
   void Run() {
     if (!Handshake()) {
@@ -165,6 +166,25 @@ class Enclave::Session {
     return error.ok() && SendRecord(FrameType::kError, *error);
   }
 
+  // Reserves a frame's payload from the enclave-wide budget (admission
+  // callback of ReadFrame); released once the frame has been served.
+  Status ReserveBudget(const protocol::FrameHeader& header) {
+    const uint64_t limit = enclave_.options_.limits.max_inflight_request_bytes;
+    const uint64_t before = enclave_.inflight_request_bytes_.fetch_add(header.length);
+    if (before + header.length > limit) {
+      enclave_.inflight_request_bytes_.fetch_sub(header.length);
+      budget_refused_ = true;
+      return Status(StatusCode::kLimitExceeded, "enclave: request budget exhausted");
+    }
+    reserved_ = header.length;
+    return Status::Ok();
+  }
+
+  void ReleaseBudget() {
+    enclave_.inflight_request_bytes_.fetch_sub(reserved_);
+    reserved_ = 0;
+  }
+
   void ServeRecords() {
     const SessionLimits& limits = enclave_.options_.limits;
     const Steady::time_point end_of_life = started_ + limits.lifetime;
@@ -176,8 +196,12 @@ class Enclave::Session {
       const Steady::time_point idle_end = Steady::now() + limits.idle_timeout;
       const bool lifetime_bound = end_of_life < idle_end;
       const Steady::time_point until = lifetime_bound ? end_of_life : idle_end;
-      StatusOr<protocol::Frame> frame = protocol::ReadFrame(socket_, net::Deadline::At(until));
+      ReleaseBudget();
+      StatusOr<protocol::Frame> frame = protocol::ReadFrame(
+          socket_, net::Deadline::At(until), protocol::kMaxFramePayload,
+          [this](const protocol::FrameHeader& header) { return ReserveBudget(header); });
       if (!frame.ok()) {
+        if (budget_refused_) return SendClose(protocol::CloseCode::kOverloaded);
         if (Steady::now() >= until) {
           return SendClose(lifetime_bound ? protocol::CloseCode::kLifetimeExceeded
                                           : protocol::CloseCode::kIdleTimeout);
@@ -261,6 +285,8 @@ class Enclave::Session {
   std::optional<protocol::RecordChannel> in_;
   std::optional<protocol::RecordChannel> out_;
   uint64_t receipts_ = 0;
+  uint64_t reserved_ = 0;  // request bytes this session holds of the budget
+  bool budget_refused_ = false;
 };
 
 StatusOr<std::unique_ptr<Enclave>> Enclave::Create(attest::EvidenceProvider* provider,

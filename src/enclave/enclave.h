@@ -37,6 +37,10 @@ struct SessionLimits {
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds lifetime{15 * 60'000};
   uint64_t max_records = 1'000'000;  // per direction
+  // Request payload bytes being read or served, summed over all sessions. A
+  // frame that would exceed it is refused from its header (CLOSE OVERLOADED),
+  // so a flood of large requests cannot exhaust the enclave's memory.
+  uint64_t max_inflight_request_bytes = uint64_t{256} << 20;
 };
 
 struct EnclaveOptions {
@@ -92,6 +96,7 @@ class Enclave {
   const Bytes receipt_public_key_;
   receipt::AirMeasurements measurements_;
   EnclaveStats stats_;
+  std::atomic<uint64_t> inflight_request_bytes_{0};
 };
 
 }  // namespace eml::enclave

@@ -52,6 +52,7 @@ struct Flags {
   int64_t idle_timeout_s = 60;
   int64_t lifetime_s = 15 * 60;
   uint64_t max_records = 1'000'000;
+  uint64_t max_inflight_mib = 256;
   bool print_measurements = false;
 };
 
@@ -69,7 +70,8 @@ std::string CanonicalConfig(const Flags& f) {
          std::to_string(f.max_sessions) + "\nhandshake_timeout_ms=" +
          std::to_string(f.handshake_timeout_ms) + "\nidle_timeout_s=" +
          std::to_string(f.idle_timeout_s) + "\nlifetime_s=" + std::to_string(f.lifetime_s) +
-         "\nmax_records=" + std::to_string(f.max_records) + "\n";
+         "\nmax_records=" + std::to_string(f.max_records) + "\nmax_inflight_mib=" +
+         std::to_string(f.max_inflight_mib) + "\n";
 }
 
 // The model directory: --model-dir, or a deterministic synthetic model
@@ -156,6 +158,7 @@ Status Run(Flags f) {
   options.limits.idle_timeout = std::chrono::seconds(f.idle_timeout_s);
   options.limits.lifetime = std::chrono::seconds(f.lifetime_s);
   options.limits.max_records = f.max_records;
+  options.limits.max_inflight_request_bytes = f.max_inflight_mib << 20;
   ASSIGN_OR_RETURN(auto enclave, eml::enclave::Enclave::Create(provider.get(), model.get(), options,
                                                                &eml::SystemClock::Get()));
   ASSIGN_OR_RETURN(auto server,
@@ -210,6 +213,8 @@ int main(int argc, char** argv) {
   app.add_option("--idle-timeout-s", f.idle_timeout_s)->check(CLI::Range(1, 86'400));
   app.add_option("--lifetime-s", f.lifetime_s)->check(CLI::Range(1, 86'400));
   app.add_option("--max-records", f.max_records)->check(CLI::Range(1, 1'000'000'000));
+  app.add_option("--max-inflight-mib", f.max_inflight_mib, "request bytes in flight, all sessions")
+      ->check(CLI::Range(16, 65536));
   app.add_option("--ready-file", f.ready_file, "write {port, receipt key} JSON once listening");
   app.add_flag("--print-measurements", f.print_measurements, "print PCR0..2 as JSON and exit");
   try {

@@ -6,11 +6,13 @@ namespace eml::protocol {
 
 static constexpr size_t kReadChunk = 256 * 1024;
 
-StatusOr<Frame> ReadFrame(net::Socket& socket, net::Deadline deadline, size_t max_payload) {
+StatusOr<Frame> ReadFrame(net::Socket& socket, net::Deadline deadline, size_t max_payload,
+                          const FrameAdmission& admit) {
   Frame frame;
   frame.bytes.resize(kFrameHeaderSize);
   RETURN_IF_ERROR(net::ReadFull(socket, frame.bytes.data(), kFrameHeaderSize, deadline));
   ASSIGN_OR_RETURN(frame.header, ParseFrameHeader(frame.bytes, max_payload));
+  if (admit) RETURN_IF_ERROR(admit(frame.header));
   // The buffer grows as bytes arrive, so a peer that announces 16 MiB and
   // then trickles costs memory only for what it actually sent.
   size_t have = 0;

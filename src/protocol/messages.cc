@@ -138,6 +138,7 @@ std::string_view CloseCodeName(uint8_t code) {
     case CloseCode::kLifetimeExceeded: return "LIFETIME_EXCEEDED";
     case CloseCode::kRecordLimit: return "RECORD_LIMIT";
     case CloseCode::kProtocolError: return "PROTOCOL_ERROR";
+    case CloseCode::kOverloaded: return "OVERLOADED";
   }
   return "UNKNOWN";
 }

@@ -59,6 +59,7 @@ enum class CloseCode : uint8_t {
   kLifetimeExceeded = 3,
   kRecordLimit = 4,
   kProtocolError = 5,
+  kOverloaded = 6,  // the enclave's budget for request bytes in flight is spent
 };
 std::string_view CloseCodeName(uint8_t code);
 

@@ -420,6 +420,23 @@ TEST(GatewayTest, SessionLimitsEndSessionsCleanly) {
     }
   }
 
+  // The enclave-wide budget for request bytes in flight: a frame announcing
+  // more than is left is refused from its header; small requests still pass.
+  {
+    enclave::EnclaveOptions budget = DefaultOptions();
+    budget.limits.max_inflight_request_bytes = 1 << 20;
+    auto budget_server = EnclaveServer::Start(budget);
+    auto raw = RawSession::Connect(budget_server->port());
+    ASSERT_TRUE(net::WriteAll(raw->socket(), raw->SealRequest("small"), net::Deadline::In(5s)).ok());
+    auto small = raw->ReadRecord();
+    ASSERT_TRUE(small.ok());
+    EXPECT_EQ(small->first, FrameType::kResponse);
+    uint8_t header[protocol::kFrameHeaderSize];
+    protocol::EncodeFrameHeader(FrameType::kRequest, (1u << 20) + 1, header);
+    ASSERT_TRUE(net::WriteAll(raw->socket(), header, net::Deadline::In(5s)).ok());
+    EXPECT_EQ(ExpectClose(*raw), static_cast<uint8_t>(protocol::CloseCode::kOverloaded));
+  }
+
   enclave::EnclaveOptions slow_handshake = DefaultOptions();
   slow_handshake.limits.handshake_timeout = 300ms;
   auto hs_server = EnclaveServer::Start(slow_handshake);
