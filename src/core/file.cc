@@ -7,30 +7,16 @@
 #include <cerrno>
 
 namespace eml {
-namespace {
 
-// Closes the descriptor on every path.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-}  // namespace
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) close(fd_);
+}
 
 StatusOr<std::string> ReadSmallFile(const std::string& path, size_t max_size) {
   // O_NONBLOCK: opening a FIFO planted by the host must not hang; the type is
   // then checked on the descriptor we read from, so nothing can be swapped in
   // between the check and the read.
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (fd.get() < 0) return NotFoundError("cannot open " + path);
   struct stat st;
   if (fstat(fd.get(), &st) != 0) return IoError("cannot stat " + path);

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "core/file.h"
 #include "policy/signed_policy.h"
 
 namespace eml::policy {
@@ -17,21 +18,6 @@ namespace {
 int64_t Nanos(const struct timespec& ts) {
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
-
-// Closes the descriptor on every path.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 Status ReadAll(int fd, size_t size, const std::string& path, Bytes* out) {
   out->assign(size, 0);
@@ -108,7 +94,7 @@ Status PolicyStore::Refresh() {
 Status PolicyStore::Reload(const FileStamp& seen) {
   stamp_ = seen;
   racy_ = true;  // until a read succeeds
-  Fd fd(open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  UniqueFd fd(open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   struct stat st;
   Status read_status;
   Bytes bytes;
