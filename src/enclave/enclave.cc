@@ -24,6 +24,8 @@ using Steady = std::chrono::steady_clock;
 
 constexpr size_t kMaxHandshakeFrame = 64;  // CLIENT_HELLO is 34 bytes, CLIENT_KEY 32
 constexpr auto kAlertWriteTimeout = std::chrono::milliseconds(200);
+constexpr auto kCloseLinger = std::chrono::milliseconds(200);
+constexpr size_t kMaxCloseDrain = size_t{4} << 20;
 
 uint64_t PeakMemoryMb() {
   struct rusage usage {};
@@ -156,9 +158,20 @@ class Enclave::Session {
                .ok();
   }
 
+  // Sends CLOSE, then half-closes and discards what the client still sends
+  // for a short while (bounded): closing with unread bytes would make the
+  // kernel reset the connection, and the client could lose the CLOSE.
   void SendClose(protocol::CloseCode code) {
     const uint8_t byte = static_cast<uint8_t>(code);
-    (void)SendRecord(FrameType::kClose, ByteSpan(&byte, 1));
+    if (!SendRecord(FrameType::kClose, ByteSpan(&byte, 1))) return;
+    if (!net::ShutdownWrite(socket_).ok()) return;
+    const net::Deadline linger = net::Deadline::In(kCloseLinger);
+    Bytes sink(64 * 1024);
+    for (size_t drained = 0; drained < kMaxCloseDrain;) {
+      StatusOr<size_t> n = net::ReadSome(socket_, sink, linger);
+      if (!n.ok()) break;
+      drained += *n;
+    }
   }
 
   bool SendError(std::string code, std::string message) {
