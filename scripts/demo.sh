@@ -98,6 +98,11 @@ PY
 $eml policy init --out "$out/policy-wrong.json" --dev-root "nitro:$out/state/dev-root.der" \
   --measurements "$out/measurements-wrong.json" --model "$model" --allow-evaluation --valid-days 1
 $eml policy sign --in "$out/policy-wrong.json" --key "$out/owner/owner.key" --out "$out/policy-wrong.cose"
+echo "(and the saved receipt no longer verifies offline against that policy:)"
+if $eml verify "$out/receipt-1.cbor" --evidence "$out/evidence.cbor" --policy "$out/policy-wrong.cose" \
+     --owner-pubkey "@$out/owner/owner.pub" | tail -1; then
+  echo "UNEXPECTED: a receipt verified against a policy that refuses its enclave" >&2; exit 1
+fi
 if $eml infer --endpoint "$relay" --policy "$out/policy-wrong.cose" --owner-pubkey "@$out/owner/owner.pub" \
      --text "this must never leave the client"; then
   echo "UNEXPECTED: the client talked to an enclave its policy does not allow" >&2; exit 1

@@ -228,12 +228,10 @@ Status RunInfer(const InferArgs& args) {
 }  // namespace
 
 StatusOr<Bytes> ReadOwnerKeyArg(const std::string& arg, const std::string& policy_path) {
-  std::string source = arg;
-  if (source.empty()) {
-    source = "@" + (std::filesystem::path(policy_path).parent_path() / "owner.pub").string();
-  }
-  StatusOr<Bytes> key = source[0] == '@' ? policy::ReadOwnerPublicKey(source.substr(1))
-                                         : policy::ParseOwnerPublicKey(source);
+  const std::string source =
+      arg.empty() ? "@" + (std::filesystem::path(policy_path).parent_path() / "owner.pub").string()
+                  : arg;
+  StatusOr<Bytes> key = policy::OwnerPublicKeyFromArg(source);
   if (!key.ok()) return Status(StatusCode::kIo, "owner public key: " + key.status().message());
   return key;
 }

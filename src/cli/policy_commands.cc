@@ -82,12 +82,6 @@ Status WriteFileAtomic(const std::string& path, ByteSpan bytes) {
   return OkStatus();
 }
 
-// HEX, or @FILE holding HEX.
-StatusOr<Bytes> OwnerPublicKey(const std::string& arg) {
-  if (!arg.empty() && arg[0] == '@') return policy::ReadOwnerPublicKey(arg.substr(1));
-  return policy::ParseOwnerPublicKey(arg);
-}
-
 // ---- keygen ---------------------------------------------------------------
 
 Status RunKeygen(const std::string& out_dir) {
@@ -199,7 +193,7 @@ Status RunSign(const std::string& in, const std::string& key_path, const std::st
 }
 
 Status RunVerify(const std::string& path, const std::string& pubkey_arg, int64_t now) {
-  ASSIGN_OR_RETURN(Bytes owner, OwnerPublicKey(pubkey_arg));
+  ASSIGN_OR_RETURN(Bytes owner, policy::OwnerPublicKeyFromArg(pubkey_arg));
   ASSIGN_OR_RETURN(std::string file, ReadSmallFile(path, policy::kMaxPolicyFileSize));
   ASSIGN_OR_RETURN(Policy p, policy::VerifySignedPolicy(AsBytes(file), owner, now));
   std::printf("policy OK: %s version %llu, valid until %s\n", p.policy_id.c_str(),
@@ -246,7 +240,7 @@ Status RunShow(const std::string& path, const std::string& format, const std::st
   if (pubkey_arg.empty()) {
     ASSIGN_OR_RETURN(p, policy::InspectSignedPolicyUnverified(AsBytes(file)));
   } else {
-    ASSIGN_OR_RETURN(Bytes owner, OwnerPublicKey(pubkey_arg));
+    ASSIGN_OR_RETURN(Bytes owner, policy::OwnerPublicKeyFromArg(pubkey_arg));
     ASSIGN_OR_RETURN(p, policy::VerifySignedPolicy(AsBytes(file), owner,
                                                    SystemClock::Get().NowUnixSeconds()));
     signature_line = "verified with owner key " + HexEncode(owner) + ", valid now";

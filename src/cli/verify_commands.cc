@@ -74,6 +74,9 @@ struct EvidenceAppraisal {
   Bytes model_hash;  // the model hash the evidence binds
   Bytes evidence_hash;
   std::map<uint32_t, Bytes> pcrs;
+  int64_t evidence_time_ms = 0;
+  std::optional<policy::Policy> policy;  // with --policy, once its signature verified
+  Bytes matched_root;
   bool allow_evaluation = false;
   bool ok() const {
     for (const auto& c : checks) {
@@ -114,17 +117,16 @@ CLI::Validator Digits() {
       "UINT");
 }
 
-// Verifies the evidence (and, with --policy, appraises it) as of the
-// document's own time. Usage and I/O problems are errors; a bad document is
-// a failed check.
-StatusOr<EvidenceAppraisal> AppraiseEvidence(const VerifyArgs& args,
-                                             const std::optional<receipt::AirClaims>& claims) {
+// Verifies the evidence (the chain judged at the document's own time, to
+// --root or to the signed --policy's roots) and reads its binding; the policy
+// appraisal follows in AppraiseAgainstPolicy once the receipt's claims are
+// known. Usage and I/O problems are errors; a bad document is a failed check.
+StatusOr<EvidenceAppraisal> AppraiseEvidence(const VerifyArgs& args) {
   EvidenceAppraisal a;
   a.allow_evaluation = args.allow_evaluation;
   ASSIGN_OR_RETURN(std::string evidence, ReadSmallFile(args.evidence_path, attest::kNitroMaxDocumentSize));
   a.evidence_hash = crypto::Sha256(AsBytes(evidence));
   std::vector<Bytes> roots;
-  std::optional<policy::Policy> pol;
   if (!args.policy_path.empty()) {
     ASSIGN_OR_RETURN(std::string file, ReadSmallFile(args.policy_path, policy::kMaxPolicyFileSize));
     ASSIGN_OR_RETURN(Bytes owner, ReadOwnerKeyArg(args.owner_pubkey, args.policy_path));
@@ -132,9 +134,9 @@ StatusOr<EvidenceAppraisal> AppraiseEvidence(const VerifyArgs& args,
     a.Add("POLICY_SIGNATURE", verified.ok(), "POLICY_INVALID",
           verified.ok() ? "signed by the owner key" : verified.status().message());
     if (!verified.ok()) return a;
-    pol = std::move(verified).value();
-    for (ByteSpan r : policy::RootsFor(*pol, "nitro")) roots.emplace_back(r.begin(), r.end());
-    a.allow_evaluation = pol->allow_evaluation;
+    a.policy = std::move(verified).value();
+    for (ByteSpan r : policy::RootsFor(*a.policy, "nitro")) roots.emplace_back(r.begin(), r.end());
+    a.allow_evaluation = a.policy->allow_evaluation;
   } else {
     ASSIGN_OR_RETURN(std::string root, ReadSmallFile(args.root_path, 64 * 1024));
     roots.emplace_back(AsBytes(root).begin(), AsBytes(root).end());
@@ -152,6 +154,8 @@ StatusOr<EvidenceAppraisal> AppraiseEvidence(const VerifyArgs& args,
   if (!v.verified() || !v.document) return a;
   const attest::NitroDocument& doc = *v.document;
   a.pcrs = doc.pcrs;
+  a.evidence_time_ms = doc.timestamp_ms;
+  a.matched_root = roots[*v.matched_root];
   StatusOr<protocol::EvidenceBinding> binding =
       doc.user_data ? protocol::ParseBinding(*doc.user_data)
                     : StatusOr<protocol::EvidenceBinding>(Status(StatusCode::kInvalidArgument, "no user_data"));
@@ -161,21 +165,24 @@ StatusOr<EvidenceAppraisal> AppraiseEvidence(const VerifyArgs& args,
     a.receipt_key = binding->receipt_public_key;
     a.model_hash = binding->model_hash;
   }
-  if (pol && claims) {
-    policy::AppraisalInput input;
-    input.platform = "nitro";
-    input.matched_root_der = roots[*v.matched_root];
-    input.measurements = doc.pcrs;
-    input.evidence_time_ms = doc.timestamp_ms;
-    input.now_ms = doc.timestamp_ms;  // archived evidence: judged as of its own time
-    input.model_id = claims->model_id;
-    input.model_hash = claims->model_hash;
-    const policy::Verdict verdict = policy::Appraise(*pol, input);
-    for (const policy::PolicyCheck& c : verdict.checks) {
-      a.Add("POLICY_" + c.id, c.passed, c.code, c.detail);
-    }
-  }
   return a;
+}
+
+// With --policy: the evidence and the receipt's model, appraised as of the
+// evidence's own time (archived evidence is judged then, not now).
+void AppraiseAgainstPolicy(const receipt::AirClaims& claims, EvidenceAppraisal* a) {
+  if (!a->policy || a->matched_root.empty()) return;
+  policy::AppraisalInput input;
+  input.platform = "nitro";
+  input.matched_root_der = a->matched_root;
+  input.measurements = a->pcrs;
+  input.evidence_time_ms = a->evidence_time_ms;
+  input.now_ms = a->evidence_time_ms;
+  input.model_id = claims.model_id;
+  input.model_hash = claims.model_hash;
+  for (const policy::PolicyCheck& c : policy::Appraise(*a->policy, input).checks) {
+    a->Add("POLICY_" + c.id, c.passed, c.code, c.detail);
+  }
 }
 
 // The Ed25519 key the receipt must be signed with: --public-key, or the key
@@ -292,10 +299,7 @@ Status RunVerify(const VerifyArgs& args) {
   ASSIGN_OR_RETURN(receipt::AirVerifyPolicy policy, PolicyFromArgs(args));
   std::optional<EvidenceAppraisal> evidence;
   if (!args.evidence_path.empty()) {
-    // The claims are needed for the policy's model check: decode them from
-    // a first pass (they are trusted only once the signature verified).
-    const receipt::AirVerifyResult first = receipt::VerifyAirReceipt(AsBytes(*file), Bytes(32, 0), policy);
-    ASSIGN_OR_RETURN(evidence, AppraiseEvidence(args, first.claims));
+    ASSIGN_OR_RETURN(evidence, AppraiseEvidence(args));
     policy.expected_attestation_doc_hash = evidence->evidence_hash;
     policy.allow_evaluation_mode = evidence->allow_evaluation;
   }
@@ -313,6 +317,7 @@ Status RunVerify(const VerifyArgs& args) {
                     "the receipt's PCR0..2 are the evidence's");
       evidence->Add("EVIDENCE_MODEL_HASH", result.claims->model_hash == evidence->model_hash,
                     "MODEL_HASH_MISMATCH", "the receipt's model_hash is the one the evidence binds");
+      AppraiseAgainstPolicy(*result.claims, &*evidence);
     }
     result.checks.insert(result.checks.end(), evidence->checks.begin(), evidence->checks.end());
     if (result.verified && !evidence->ok()) {

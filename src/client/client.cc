@@ -62,6 +62,7 @@ Status VerifyEnclave(const ClientOptions& options, ByteSpan challenge, ByteSpan 
   a->model_version = message.model_version;
   a->model_hash = message.model_hash;
   a->evidence = message.evidence;
+  a->evidence_hash = crypto::Sha256(message.evidence);
 
   StatusOr<std::shared_ptr<const policy::Policy>> current = options.policy->Current();
   if (!current.ok()) return Refused("policy: " + current.status().ToString());
@@ -222,7 +223,7 @@ StatusOr<EmbedResult> Session::CheckResponse(ByteSpan request, const Bytes& nonc
   policy.require_nonce = true;
   policy.expected_request_hash = crypto::Sha256(request);
   policy.expected_response_hash = crypto::Sha256(envelope.body);
-  policy.expected_attestation_doc_hash = crypto::Sha256(a.evidence);
+  policy.expected_attestation_doc_hash = a.evidence_hash;
   policy.expected_model_hash = a.model_hash;
   policy.expected_model_id = a.model_id;
   policy.expected_platform = std::string(receipt::kMeasurementNitro);

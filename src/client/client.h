@@ -67,7 +67,8 @@ struct Attestation {
   Bytes model_hash;
   Bytes session_public_key;  // X25519, from the evidence's public_key
   Bytes receipt_public_key;  // Ed25519, from the binding
-  Bytes evidence;  // the raw evidence bytes (for the offline bundle)
+  Bytes evidence;       // the raw evidence bytes (for the offline bundle)
+  Bytes evidence_hash;  // SHA-256 of `evidence`, what receipts must carry
   bool verified = false;
 };
 

@@ -131,4 +131,9 @@ StatusOr<Bytes> ReadOwnerPublicKey(const std::string& path) {
   return ParseOwnerPublicKey(text);
 }
 
+StatusOr<Bytes> OwnerPublicKeyFromArg(const std::string& arg) {
+  if (!arg.empty() && arg[0] == '@') return ReadOwnerPublicKey(arg.substr(1));
+  return ParseOwnerPublicKey(arg);
+}
+
 }  // namespace eml::policy

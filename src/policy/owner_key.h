@@ -41,6 +41,8 @@ StatusOr<crypto::Ed25519PrivateKey> ReadOwnerPrivateKey(const std::string& path)
 // 64 hex digits (either case); surrounding whitespace is ignored.
 StatusOr<Bytes> ParseOwnerPublicKey(std::string_view hex_text);
 StatusOr<Bytes> ReadOwnerPublicKey(const std::string& path);
+// A command-line argument: HEX, or @FILE holding HEX.
+StatusOr<Bytes> OwnerPublicKeyFromArg(const std::string& arg);
 
 }  // namespace eml::policy
 
