@@ -6,15 +6,20 @@
 #include <algorithm>
 
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "crypto/crypto_internal.h"
 #include "crypto/hash.h"
+#include "crypto/random.h"
 
 namespace eml::crypto {
 namespace {
 
 using internal::OpenSslError;
 using internal::UniqueEvpCipherCtx;
+using internal::UniqueEvpPkey;
+using internal::UniqueEvpPkeyCtx;
 
 constexpr int kMaxBerDepth = 32;
 constexpr size_t kAesBlockSize = 16;
@@ -256,7 +261,176 @@ StatusOr<SecretBytes> AesCbcDecrypt(ByteSpan key, ByteSpan iv, ByteSpan cipherte
   return SecretBytes(out.RevealSecret().first(static_cast<size_t>(len + final_len)));
 }
 
+// --- Encryption (the KMS profile, see cms.h) ---
+
+constexpr uint8_t kEoc[] = {0x00, 0x00};
+
+// Appends a definite-length header (DER length octets) for `len` bytes.
+void AppendHeader(uint8_t tag, size_t len, Bytes* out) {
+  out->push_back(tag);
+  if (len < 0x80) {
+    out->push_back(static_cast<uint8_t>(len));
+    return;
+  }
+  uint8_t octets[sizeof(size_t)];
+  size_t n = 0;
+  for (size_t v = len; v != 0; v >>= 8) octets[n++] = static_cast<uint8_t>(v & 0xff);
+  out->push_back(static_cast<uint8_t>(0x80 | n));
+  while (n > 0) out->push_back(octets[--n]);
+}
+
+void AppendTlv(uint8_t tag, ByteSpan contents, Bytes* out) {
+  AppendHeader(tag, contents.size(), out);
+  out->insert(out->end(), contents.begin(), contents.end());
+}
+
+void AppendIndefinite(uint8_t tag, Bytes* out) {
+  out->push_back(tag);
+  out->push_back(0x80);
+}
+
+void AppendEoc(Bytes* out) { out->insert(out->end(), std::begin(kEoc), std::end(kEoc)); }
+
+// AlgorithmIdentifier { oid, NULL }.
+Bytes AlgorithmWithNull(ByteSpan oid) {
+  Bytes contents;
+  AppendTlv(kTagOid, oid, &contents);
+  AppendTlv(kTagNull, {}, &contents);
+  Bytes out;
+  AppendTlv(kTagSequence, contents, &out);
+  return out;
+}
+
+// { id-RSAES-OAEP, { [0] sha256, [1] { mgf1, sha256 } } }
+Bytes OaepAlgorithmIdentifier() {
+  Bytes mgf_contents;
+  AppendTlv(kTagOid, kOidMgf1, &mgf_contents);
+  const Bytes sha256 = AlgorithmWithNull(kOidSha256);
+  mgf_contents.insert(mgf_contents.end(), sha256.begin(), sha256.end());
+  Bytes mgf;
+  AppendTlv(kTagSequence, mgf_contents, &mgf);
+  Bytes params;
+  AppendTlv(kTagContext0, sha256, &params);
+  AppendTlv(kTagContext1, mgf, &params);
+  Bytes contents;
+  AppendTlv(kTagOid, kOidRsaesOaep, &contents);
+  AppendTlv(kTagSequence, params, &contents);
+  Bytes out;
+  AppendTlv(kTagSequence, contents, &out);
+  return out;
+}
+
+StatusOr<UniqueEvpPkey> LoadRsa2048Spki(ByteSpan spki_der) {
+  if (spki_der.empty() || spki_der.size() > kMaxSpkiDerSize) {
+    return InvalidArgumentError("cms: recipient public key must be 1..1024 bytes of DER");
+  }
+  const unsigned char* p = spki_der.data();
+  UniqueEvpPkey pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
+  if (!pkey || p != spki_der.data() + spki_der.size()) {
+    return OpenSslError(StatusCode::kInvalidArgument,
+                        "cms: recipient public key is not one DER SubjectPublicKeyInfo");
+  }
+  if (internal::PublicKeySpkiDer(pkey.get()) != Bytes(spki_der.begin(), spki_der.end())) {
+    return InvalidArgumentError("cms: recipient public key is not canonical DER");
+  }
+  if (!EVP_PKEY_is_a(pkey.get(), "RSA") || EVP_PKEY_get_bits(pkey.get()) != 2048) {
+    return UnsupportedError("cms: recipient public key must be RSA-2048");
+  }
+  return pkey;
+}
+
+StatusOr<Bytes> OaepSha256Encrypt(EVP_PKEY* pkey, ByteSpan message) {
+  UniqueEvpPkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) != 1 ||
+      EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), EVP_sha256()) != 1 ||
+      EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) != 1) {
+    return OpenSslError(StatusCode::kInternal, "cms: OAEP init failed");
+  }
+  Bytes out(kRsa2048ModulusSize);
+  size_t len = out.size();
+  if (EVP_PKEY_encrypt(ctx.get(), out.data(), &len, message.data(), message.size()) != 1 ||
+      len != kRsa2048ModulusSize) {
+    return OpenSslError(StatusCode::kInternal, "cms: OAEP encryption failed");
+  }
+  return out;
+}
+
+StatusOr<Bytes> AesCbcEncrypt(const SecretBytes& key, ByteSpan iv, ByteSpan plaintext) {
+  UniqueEvpCipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_cbc(), nullptr, key.RevealSecret().data(),
+                                 iv.data()) != 1) {
+    return OpenSslError(StatusCode::kInternal, "cms: AES init failed");
+  }
+  Bytes out(plaintext.size() + kAesBlockSize);
+  int len = 0, final_len = 0;
+  if (EVP_EncryptUpdate(ctx.get(), out.data(), &len, plaintext.data(),
+                        static_cast<int>(plaintext.size())) != 1 ||
+      EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &final_len) != 1) {
+    return OpenSslError(StatusCode::kInternal, "cms: AES encryption failed");
+  }
+  out.resize(static_cast<size_t>(len + final_len));
+  return out;
+}
+
+Bytes KeyTransRecipientInfo(ByteSpan key_id, ByteSpan encrypted_key) {
+  Bytes contents;
+  const uint8_t version2[] = {0x02};
+  AppendTlv(kTagInteger, version2, &contents);
+  AppendTlv(kTagContext0Primitive, key_id, &contents);
+  const Bytes oaep = OaepAlgorithmIdentifier();
+  contents.insert(contents.end(), oaep.begin(), oaep.end());
+  AppendTlv(kTagOctetString, encrypted_key, &contents);
+  Bytes ktri;
+  AppendTlv(kTagSequence, contents, &ktri);
+  Bytes set;
+  AppendTlv(kTagSet, ktri, &set);
+  return set;
+}
+
+void AppendEncryptedContentInfo(ByteSpan iv, ByteSpan ciphertext, Bytes* out) {
+  AppendIndefinite(kTagSequence, out);
+  AppendTlv(kTagOid, kOidData, out);
+  Bytes alg;
+  AppendTlv(kTagOid, kOidAes256Cbc, &alg);
+  AppendTlv(kTagOctetString, iv, &alg);
+  AppendTlv(kTagSequence, alg, out);
+  AppendIndefinite(kTagContext0, out);
+  AppendTlv(kTagOctetString, ciphertext, out);
+  AppendEoc(out);  // [0] encryptedContent
+  AppendEoc(out);  // EncryptedContentInfo
+}
+
 }  // namespace
+
+Status CheckRsa2048SpkiDer(ByteSpan spki_der) { return LoadRsa2048Spki(spki_der).status(); }
+
+StatusOr<Bytes> EncryptCmsEnvelopedData(ByteSpan plaintext, ByteSpan recipient_spki_der) {
+  if (plaintext.empty() || plaintext.size() > kMaxCmsPlaintextSize) {
+    return InvalidArgumentError("cms: plaintext must be 1..32768 bytes");
+  }
+  ASSIGN_OR_RETURN(UniqueEvpPkey pkey, LoadRsa2048Spki(recipient_spki_der));
+  ASSIGN_OR_RETURN(SecretBytes content_key, RandomSecret(kAes256KeySize));
+  Bytes iv(kAesBlockSize);
+  RETURN_IF_ERROR(RandomBytes(iv));
+  ASSIGN_OR_RETURN(Bytes encrypted_key, OaepSha256Encrypt(pkey.get(), content_key.RevealSecret()));
+  ASSIGN_OR_RETURN(Bytes ciphertext, AesCbcEncrypt(content_key, iv, plaintext));
+
+  Bytes out;
+  AppendIndefinite(kTagSequence, &out);  // ContentInfo
+  AppendTlv(kTagOid, kOidEnvelopedData, &out);
+  AppendIndefinite(kTagContext0, &out);  // [0] EXPLICIT
+  AppendIndefinite(kTagSequence, &out);  // EnvelopedData
+  const uint8_t version2[] = {0x02};
+  AppendTlv(kTagInteger, version2, &out);
+  const Bytes recipients = KeyTransRecipientInfo(Sha256(recipient_spki_der), encrypted_key);
+  out.insert(out.end(), recipients.begin(), recipients.end());
+  AppendEncryptedContentInfo(iv, ciphertext, &out);
+  AppendEoc(&out);  // EnvelopedData
+  AppendEoc(&out);  // [0]
+  AppendEoc(&out);  // ContentInfo
+  return out;
+}
 
 StatusOr<CmsEnvelopeParts> ParseCmsEnvelopedData(ByteSpan ber) {
   if (ber.size() > kMaxCmsEnvelopeSize) return LimitExceededError("cms: envelope larger than 64 KiB");

@@ -1,6 +1,13 @@
 #include "crypto/cms.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <openssl/cms.h>
@@ -8,6 +15,8 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <openssl/ec.h>
+#include <openssl/pem.h>
 
 #include "core/encoding.h"
 #include "crypto/hash.h"
@@ -166,6 +175,170 @@ TEST(CmsTest, RoundTripWithOpenSslEnvelope) {
   ASSERT_TRUE(other.ok());
   EXPECT_EQ(DecryptCmsEnvelopedData(MakeEnvelope(*key, plaintext, false), *other).status().code(),
             StatusCode::kVerificationFailed);
+}
+
+// --- EncryptCmsEnvelopedData ---
+
+// The BER skeleton of an envelope: every element as "tag:length" (or
+// "tag:inf"), primitive INTEGER/OID/NULL with their contents, in order, and
+// end-of-contents octets as "eoc". Lengths of definite elements are kept so
+// the comparison pins the exact layout.
+void Skeleton(ByteReader* r, int depth, std::vector<std::string>* out) {
+  ASSERT_LT(depth, 16);
+  while (!r->empty()) {
+    uint8_t tag = 0, len0 = 0;
+    ASSERT_TRUE(r->ReadU8(&tag).ok());
+    ASSERT_TRUE(r->ReadU8(&len0).ok());
+    if (tag == 0 && len0 == 0) {
+      out->push_back("eoc");
+      return;
+    }
+    char head[16];
+    if (len0 == 0x80) {
+      std::snprintf(head, sizeof(head), "%02x:inf", tag);
+      out->push_back(head);
+      Skeleton(r, depth + 1, out);
+      continue;
+    }
+    size_t len = len0;
+    if (len0 > 0x80) {
+      len = 0;
+      for (int i = 0; i < (len0 & 0x7f); ++i) {
+        uint8_t b = 0;
+        ASSERT_TRUE(r->ReadU8(&b).ok());
+        len = (len << 8) | b;
+      }
+    }
+    ByteSpan contents;
+    ASSERT_TRUE(r->ReadSpan(len, &contents).ok());
+    std::snprintf(head, sizeof(head), "%02x:%zu", tag, len);
+    std::string item = head;
+    if (tag == 0x02 || tag == 0x05 || tag == 0x06) item += "=" + HexEncode(contents);
+    out->push_back(item);
+    if ((tag & 0x20) != 0) {
+      ByteReader inner(contents);
+      Skeleton(&inner, depth + 1, out);
+    }
+  }
+}
+
+std::vector<std::string> SkeletonOf(const Bytes& ber) {
+  std::vector<std::string> out;
+  ByteReader r(ber);
+  Skeleton(&r, 0, &out);
+  return out;
+}
+
+StatusOr<RsaPrivateKey> FixtureKey() {
+  return RsaPrivateKey::FromPem(eml::testing::ReadTextOrFail(
+      SharedPath("vectors/kms/nitrocontrol-e2e/recipient_rsa2048_private_key.pem")));
+}
+
+TEST(CmsEncryptTest, OurDecryptorRoundTrips) {
+  auto key = RsaPrivateKey::Generate2048();
+  ASSERT_TRUE(key.ok());
+  for (size_t size : {1u, 15u, 16u, 32u, 33u, 1000u, 4096u}) {
+    SCOPED_TRACE(size);
+    Bytes plaintext(size);
+    for (size_t i = 0; i < size; ++i) plaintext[i] = static_cast<uint8_t>(i * 7 + 1);
+    auto envelope = EncryptCmsEnvelopedData(plaintext, key->PublicKeySpkiDer());
+    ASSERT_TRUE(envelope.ok()) << envelope.status().ToString();
+    auto parts = ParseCmsEnvelopedData(*envelope);
+    ASSERT_TRUE(parts.ok()) << parts.status().ToString();
+    EXPECT_EQ(parts->recipient_key_id, Sha256(key->PublicKeySpkiDer()));
+    EXPECT_EQ(parts->ciphertext.size(), (size / 16 + 1) * 16);  // PKCS#7 always pads
+    auto decrypted = DecryptCmsEnvelopedData(*envelope, *key);
+    ASSERT_TRUE(decrypted.ok()) << decrypted.status().ToString();
+    EXPECT_EQ(Reveal(*decrypted), plaintext);
+  }
+  // Fresh content key and IV each time.
+  const Bytes p = ToBytes("same plaintext");
+  auto a = EncryptCmsEnvelopedData(p, key->PublicKeySpkiDer());
+  auto b = EncryptCmsEnvelopedData(p, key->PublicKeySpkiDer());
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(ParseCmsEnvelopedData(*a)->iv, ParseCmsEnvelopedData(*b)->iv);
+  EXPECT_NE(ParseCmsEnvelopedData(*a)->encrypted_key, ParseCmsEnvelopedData(*b)->encrypted_key);
+}
+
+// Independent implementation: the openssl command line decrypts what we made.
+TEST(CmsEncryptTest, OpenSslCliDecrypts) {
+  const std::string pem_path =
+      SharedPath("vectors/kms/nitrocontrol-e2e/recipient_rsa2048_private_key.pem");
+  auto key = FixtureKey();
+  ASSERT_TRUE(key.ok());
+  ASSERT_EQ(std::system("openssl version > /dev/null 2>&1"), 0) << "openssl CLI is required";
+  const Bytes plaintext = ToBytes("data key for the enclave: 0123456789abcdef0123456789abcdef");
+  auto envelope = EncryptCmsEnvelopedData(plaintext, key->PublicKeySpkiDer());
+  ASSERT_TRUE(envelope.ok());
+  char dir_template[] = "/tmp/eml-cms-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  std::ofstream(dir + "/env.ber", std::ios::binary)
+      .write(reinterpret_cast<const char*>(envelope->data()),
+             static_cast<std::streamsize>(envelope->size()));
+  const std::string cmd = "openssl cms -decrypt -inform DER -binary -in " + dir + "/env.ber -inkey " +
+                          pem_path + " -out " + dir + "/out.bin 2> " + dir + "/err.txt";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << eml::testing::ReadTextOrFail(dir + "/err.txt");
+  EXPECT_EQ(ReadFileOrFail(dir + "/out.bin"), plaintext);
+  // A tampered encryptedKey never yields the plaintext in openssl either
+  // (it fails, or decrypts with a random key as its MMA countermeasure).
+  // openssl without -recip ignores the rid, so only the key bytes matter.
+  Bytes bad = *envelope;
+  bad[200] ^= 1;  // inside the 256-byte encryptedKey (offset 131..386, as in the real blob)
+  std::ofstream(dir + "/bad.ber", std::ios::binary)
+      .write(reinterpret_cast<const char*>(bad.data()), static_cast<std::streamsize>(bad.size()));
+  const std::string bad_cmd = "openssl cms -decrypt -inform DER -binary -in " + dir +
+                              "/bad.ber -inkey " + pem_path + " -out " + dir +
+                              "/bad.bin > /dev/null 2>&1";
+  const int bad_rc = std::system(bad_cmd.c_str());
+  if (bad_rc == 0) {
+    EXPECT_NE(ReadFileOrFail(dir + "/bad.bin"), plaintext);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// Same framing as a real KMS CiphertextForRecipient: 32-byte plaintext gives
+// the 48-byte content of cms_kms_envelope_1.ber, so every tag, length and
+// indefinite form must match.
+TEST(CmsEncryptTest, SkeletonMatchesRealKmsBlob) {
+  const Bytes real = ReadFileOrFail(SharedPath("vectors/kms/cms_kms_envelope_1.ber"));
+  auto key = RsaPrivateKey::Generate2048();
+  ASSERT_TRUE(key.ok());
+  auto ours = EncryptCmsEnvelopedData(Bytes(32, 0xab), key->PublicKeySpkiDer());
+  ASSERT_TRUE(ours.ok());
+  const std::vector<std::string> want = SkeletonOf(real);
+  ASSERT_GT(want.size(), 20u);
+  EXPECT_EQ(SkeletonOf(*ours), want);
+  EXPECT_EQ(ours->size(), real.size());
+}
+
+TEST(CmsEncryptTest, RecipientKeyChecks) {
+  auto key = RsaPrivateKey::Generate2048();
+  ASSERT_TRUE(key.ok());
+  const Bytes spki = key->PublicKeySpkiDer();
+  EXPECT_TRUE(CheckRsa2048SpkiDer(spki).ok());
+  Bytes trailing = spki;
+  trailing.push_back(0);
+  EXPECT_EQ(CheckRsa2048SpkiDer(trailing).code(), StatusCode::kInvalidArgument);
+  for (size_t len = 0; len < spki.size(); ++len) {
+    EXPECT_FALSE(CheckRsa2048SpkiDer(ByteSpan(spki).first(len)).ok()) << len;
+  }
+  // RSA-1024 and EC keys are well-formed but not what KMS accepts.
+  for (EVP_PKEY* other : {EVP_RSA_gen(1024), EVP_EC_gen("P-256")}) {
+    ASSERT_NE(other, nullptr);
+    unsigned char* der = nullptr;
+    const int len = i2d_PUBKEY(other, &der);
+    ASSERT_GT(len, 0);
+    const Bytes other_spki(der, der + len);
+    OPENSSL_free(der);
+    EVP_PKEY_free(other);
+    EXPECT_EQ(CheckRsa2048SpkiDer(other_spki).code(), StatusCode::kUnsupported);
+    EXPECT_EQ(EncryptCmsEnvelopedData(ToBytes("x"), other_spki).status().code(),
+              StatusCode::kUnsupported);
+  }
+  EXPECT_EQ(EncryptCmsEnvelopedData({}, spki).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(EncryptCmsEnvelopedData(Bytes(kMaxCmsPlaintextSize + 1), spki).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 }  // namespace
