@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build clang libclang-rt-14-dev
-  libssl-dev nlohmann-json3-dev libutf8proc-dev libopenblas-dev libdnnl-dev
+  libssl-dev libsodium-dev pkg-config nlohmann-json3-dev libutf8proc-dev libopenblas-dev libdnnl-dev
   libgtest-dev libgmock-dev libcli11-dev python3
 )
 

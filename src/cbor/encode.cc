@@ -16,26 +16,42 @@ void AppendBe(uint64_t v, int size, Bytes* out) {
   for (int i = size - 1; i >= 0; --i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
 
+// Encodes every entry once into one scratch buffer, then appends them in
+// the bytewise order of their encoded keys (RFC 8949 4.2.1). One buffer
+// instead of two per entry: receipts and responses are encoded per request.
 Status EncodeMap(const MapEntries& entries, Bytes* out) {
-  std::vector<std::pair<Bytes, Bytes>> encoded;
-  encoded.reserve(entries.size());
+  struct Span {
+    size_t key_begin, key_end, value_end;
+  };
+  Bytes scratch;
+  std::vector<Span> spans;
+  spans.reserve(entries.size());
   for (const auto& [key, value] : entries) {
-    std::pair<Bytes, Bytes> kv;
-    RETURN_IF_ERROR(EncodeTo(key, &kv.first));
-    RETURN_IF_ERROR(EncodeTo(value, &kv.second));
-    encoded.push_back(std::move(kv));
+    Span span;
+    span.key_begin = scratch.size();
+    RETURN_IF_ERROR(EncodeTo(key, &scratch));
+    span.key_end = scratch.size();
+    RETURN_IF_ERROR(EncodeTo(value, &scratch));
+    span.value_end = scratch.size();
+    spans.push_back(span);
   }
-  std::sort(encoded.begin(), encoded.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (size_t i = 1; i < encoded.size(); ++i) {
-    if (encoded[i - 1].first == encoded[i].first) {
+  auto key_of = [&scratch](const Span& s) {
+    return ByteSpan(scratch.data() + s.key_begin, s.key_end - s.key_begin);
+  };
+  auto key_less = [&](const Span& a, const Span& b) {
+    const ByteSpan ka = key_of(a), kb = key_of(b);
+    return std::lexicographical_compare(ka.begin(), ka.end(), kb.begin(), kb.end());
+  };
+  std::sort(spans.begin(), spans.end(), key_less);
+  for (size_t i = 1; i < spans.size(); ++i) {
+    if (!key_less(spans[i - 1], spans[i])) {
       return AlreadyExistsError("cbor: encode: duplicate map key");
     }
   }
-  AppendHead(5, encoded.size(), out);
-  for (const auto& [key, value] : encoded) {
-    out->insert(out->end(), key.begin(), key.end());
-    out->insert(out->end(), value.begin(), value.end());
+  AppendHead(5, spans.size(), out);
+  for (const Span& s : spans) {
+    out->insert(out->end(), scratch.begin() + static_cast<std::ptrdiff_t>(s.key_begin),
+                scratch.begin() + static_cast<std::ptrdiff_t>(s.value_end));
   }
   return OkStatus();
 }

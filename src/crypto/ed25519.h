@@ -3,20 +3,21 @@
 // Verification policy (pinned by the C2SP CCTV edge-case vectors in
 // ed25519_test.cc; see docs/crypto.md "Signatures and PKI"):
 //   * sizes: public key 32 bytes, signature 64 bytes, else InvalidArgument.
-//   * S must be canonical (S < L); S >= L is rejected (OpenSSL 3 checks it).
+//   * S must be canonical (S < L); S >= L is rejected.
 //   * A (public key) must be a canonical encoding (y < p) that decodes to a
-//     curve point; non-canonical A is rejected by an explicit pre-check here,
-//     because OpenSSL 3 reduces y mod p and would accept it.
+//     curve point; non-canonical A is rejected by an explicit pre-check here
+//     (so the policy does not depend on the library version underneath).
 //   * A must not be of small order (order 1, 2, 4 or 8): such keys verify
 //     signatures on any message for some R, so they are rejected by an
-//     explicit pre-check (OpenSSL 3 would accept them).
-//   * R is compared as bytes against the encoding of [S]B - [k]A, so a
-//     non-canonical R encoding never verifies; small-order R with a
-//     well-formed A is accepted if the equation holds (as OpenSSL does).
-//   * The equation is cofactorless ([S]B = R + [k]A, OpenSSL 3 behaviour).
-//     Mixed-order A (a torsion component) is accepted when the cofactorless
-//     equation holds; signatures that only satisfy the cofactored equation
-//     are rejected.
+//     explicit pre-check.
+//   * R must not be of small order (libsodium rejects it; an honest signer
+//     never produces one), and R is compared as bytes against the encoding
+//     of [S]B - [k]A, so a non-canonical R encoding never verifies.
+//   * The equation is cofactorless ([S]B = R + [k]A). Mixed-order A (a
+//     torsion component) is accepted when the cofactorless equation holds;
+//     signatures that only satisfy the cofactored equation are rejected.
+// Signing and verification use libsodium (faster than OpenSSL 3 here; the
+// receipt of every request is signed and verified).
 // Any rejection of a well-sized input is VerificationFailed.
 //
 // Thread-safety: Ed25519PrivateKey is an immutable value once built; const
