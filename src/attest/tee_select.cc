@@ -1,0 +1,78 @@
+#include "attest/tee_select.h"
+
+#include <sys/stat.h>
+
+#include <utility>
+
+#include "attest/nsm.h"
+#include "attest/nsm_sim.h"
+#include "attest/tsm.h"
+
+namespace eml::attest {
+namespace {
+
+StatusOr<SelectedTee> Nitro(const TeeSelection& s) {
+  if (!s.nsm_simulator_dir.empty()) {
+    SimulatedNsmOptions options;
+    options.state_dir = s.nsm_simulator_dir;
+    options.boot_pcrs = {{0, s.dev.measurements.pcr0},
+                         {1, s.dev.measurements.pcr1},
+                         {2, s.dev.measurements.pcr2}};
+    options.clock = s.dev.clock;
+    ASSIGN_OR_RETURN(std::unique_ptr<SimulatedNsmDevice> device, SimulatedNsmDevice::Create(options));
+    ASSIGN_OR_RETURN(auto provider, CreateNsmProvider(std::move(device)));
+    return SelectedTee{std::move(provider),
+                       "SIMULATED NSM (evaluation, not secure): documents signed by the dev CA in " +
+                           s.nsm_simulator_dir};
+  }
+  const std::string path = s.nsm_device_path.empty() ? kNsmDevicePath : s.nsm_device_path;
+  ASSIGN_OR_RETURN(std::unique_ptr<NsmDevice> device, OpenNsmDevice(path));
+  ASSIGN_OR_RETURN(auto provider, CreateNsmProvider(std::move(device)));
+  return SelectedTee{std::move(provider), "AWS Nitro NSM (" + path + ")"};
+}
+
+StatusOr<SelectedTee> Tsm(const TeeSelection& s, TeePlatform platform) {
+  TsmProviderOptions options;
+  options.platform = platform;
+  if (!s.tsm_root.empty()) options.root = s.tsm_root;
+  const std::string root = options.root;
+  ASSIGN_OR_RETURN(auto provider, CreateTsmProvider(std::move(options)));
+  return SelectedTee{std::move(provider), std::string(TsmProviderName(platform)) +
+                                              " through configfs-tsm (" + root + ")"};
+}
+
+StatusOr<SelectedTee> Auto(const TeeSelection& s) {
+  const std::string nsm = s.nsm_device_path.empty() ? kNsmDevicePath : s.nsm_device_path;
+  struct stat st;
+  if (stat(nsm.c_str(), &st) == 0) return Nitro(s);
+  const std::string root = s.tsm_root.empty() ? kTsmReportRoot : s.tsm_root;
+  std::unique_ptr<TsmFs> fs = RealTsmFs();
+  StatusOr<std::string> provider = ProbeTsmProvider(*fs, root);
+  if (provider.ok() && *provider == TsmProviderName(TeePlatform::kTdx)) return Tsm(s, TeePlatform::kTdx);
+  if (provider.ok() && *provider == TsmProviderName(TeePlatform::kSnp)) return Tsm(s, TeePlatform::kSnp);
+  return FailedPreconditionError(
+      "--tee auto: no TEE found (" + nsm + " is absent; configfs-tsm at " + root + ": " +
+      (provider.ok() ? "unknown provider \"" + *provider + "\"" : provider.status().message()) +
+      "); use --tee dev for development evidence");
+}
+
+}  // namespace
+
+StatusOr<SelectedTee> SelectTee(const TeeSelection& s) {
+  if (!s.nsm_simulator_dir.empty() && s.tee != "nitro") {
+    return InvalidArgumentError("--nsm-simulator needs --tee nitro");
+  }
+  if (s.tee == "dev") {
+    ASSIGN_OR_RETURN(auto provider, CreateDevNitroProvider(s.dev));
+    return SelectedTee{std::move(provider),
+                       "DEVELOPMENT EVIDENCE (not secure): Nitro-format documents signed by the "
+                       "dev CA in " + s.dev.state_dir};
+  }
+  if (s.tee == "nitro") return Nitro(s);
+  if (s.tee == "tdx") return Tsm(s, TeePlatform::kTdx);
+  if (s.tee == "snp") return Tsm(s, TeePlatform::kSnp);
+  if (s.tee == "auto") return Auto(s);
+  return InvalidArgumentError("--tee must be dev, nitro, tdx, snp or auto");
+}
+
+}  // namespace eml::attest
