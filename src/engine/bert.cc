@@ -16,6 +16,7 @@ namespace eml::engine {
 
 class SentenceEmbedderImpl {
  public:
+  std::shared_ptr<const void> backing;  // LoadFromMemory: the bytes `weights` point into
   BertConfig config;
   PoolingConfig pooling;
   EngineOptions options;
@@ -84,33 +85,114 @@ StatusOr<std::vector<std::vector<float>>> SentenceEmbedderImpl::Run(
   }
 }
 
-StatusOr<std::unique_ptr<SentenceEmbedder>> SentenceEmbedder::Load(const std::string& model_dir,
-                                                                   const EngineOptions& options) {
+namespace {
+
+Status CheckThreads(const EngineOptions& options) {
   if (options.num_threads < 0 || options.num_threads > kMaxThreads) {
     return InvalidArgumentError("engine options: num_threads must be in [0, " +
                                 std::to_string(kMaxThreads) + "]");
   }
-  auto impl = std::make_unique<SentenceEmbedderImpl>();
-  impl->options = options;
-  ASSIGN_OR_RETURN(std::string config_json, ReadSmallFile(model_dir + "/config.json", kMaxConfigFileSize));
-  ASSIGN_OR_RETURN(impl->config, ParseBertConfig(config_json));
-  ASSIGN_OR_RETURN(impl->pooling, LoadPoolingConfig(model_dir));
-  ASSIGN_OR_RETURN(int max_seq_length, LoadMaxSeqLength(model_dir));
+  return OkStatus();
+}
+
+// What Load and LoadFromMemory share once the files are parsed: the
+// tokenizer and weights are checked against the config, and the pool starts.
+Status Assemble(SentenceEmbedderImpl* impl, int max_seq_length, WordPieceTokenizer tokenizer,
+                std::unique_ptr<model::SafetensorsFile> file) {
   impl->max_length = static_cast<size_t>(impl->config.max_position_embeddings);
   if (max_seq_length > 0) impl->max_length = std::min(impl->max_length, size_t(max_seq_length));
   if (impl->max_length < 2) return InvalidArgumentError("max_seq_length must be >= 2");
-  ASSIGN_OR_RETURN(WordPieceTokenizer tokenizer, WordPieceTokenizer::FromModelDir(model_dir));
   if (tokenizer.vocab_size() > static_cast<size_t>(impl->config.vocab_size)) {
     return InvalidArgumentError("tokenizer vocabulary (" + std::to_string(tokenizer.vocab_size()) +
                                 " tokens) is larger than the model's vocab_size (" +
                                 std::to_string(impl->config.vocab_size) + ")");
   }
   impl->tokenizer = std::make_unique<WordPieceTokenizer>(std::move(tokenizer));
+  ASSIGN_OR_RETURN(impl->weights, BindBertWeights(std::move(file), impl->config));
+  impl->pool = std::make_unique<ThreadPool>(impl->options.num_threads,
+                                            fast::UseSingleThreadedBlasOnThisThread);
+  return OkStatus();
+}
+
+using FileMap = std::map<std::string, std::span<const uint8_t>>;
+
+// The file's bytes as text, or "" when absent; `max_size` bounds it.
+StatusOr<std::string_view> FindText(const FileMap& files, const std::string& name,
+                                    size_t max_size) {
+  auto it = files.find(name);
+  if (it == files.end()) return std::string_view();
+  if (it->second.size() > max_size) {
+    return LimitExceededError(name + " exceeds " + std::to_string(max_size) + " bytes");
+  }
+  return std::string_view(reinterpret_cast<const char*>(it->second.data()), it->second.size());
+}
+
+StatusOr<PoolingConfig> PoolingFromMemory(const FileMap& files) {
+  if (!files.contains("modules.json")) return PoolingConfig{};
+  ASSIGN_OR_RETURN(std::string_view modules, FindText(files, "modules.json", kMaxConfigFileSize));
+  ASSIGN_OR_RETURN(const std::string dir, PoolingModuleDir(modules));
+  ASSIGN_OR_RETURN(std::string_view pooling,
+                   FindText(files, dir + "/config.json", kMaxConfigFileSize));
+  return ParsePoolingConfig(modules, pooling);
+}
+
+StatusOr<WordPieceTokenizer> TokenizerFromMemory(const FileMap& files) {
+  constexpr size_t kMaxTokenizerText = size_t{64} << 20;  // the file loaders' bound too
+  if (files.contains("tokenizer.json")) {
+    ASSIGN_OR_RETURN(std::string_view text, FindText(files, "tokenizer.json", kMaxTokenizerText));
+    return WordPieceTokenizer::FromTokenizerJsonText(text, "tokenizer.json");
+  }
+  if (!files.contains("vocab.txt")) return NotFoundError("model files: no tokenizer.json or vocab.txt");
+  ASSIGN_OR_RETURN(std::string_view vocab, FindText(files, "vocab.txt", kMaxTokenizerText));
+  ASSIGN_OR_RETURN(std::string_view config,
+                   FindText(files, "tokenizer_config.json", kMaxTokenizerText));
+  if (files.contains("tokenizer_config.json") && config.empty()) {
+    return InvalidArgumentError("tokenizer: not a JSON object: tokenizer_config.json");
+  }
+  return WordPieceTokenizer::FromVocabTxtText(vocab, config);
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<SentenceEmbedder>> SentenceEmbedder::Load(const std::string& model_dir,
+                                                                   const EngineOptions& options) {
+  RETURN_IF_ERROR(CheckThreads(options));
+  auto impl = std::make_unique<SentenceEmbedderImpl>();
+  impl->options = options;
+  ASSIGN_OR_RETURN(std::string config_json, ReadSmallFile(model_dir + "/config.json", kMaxConfigFileSize));
+  ASSIGN_OR_RETURN(impl->config, ParseBertConfig(config_json));
+  ASSIGN_OR_RETURN(impl->pooling, LoadPoolingConfig(model_dir));
+  ASSIGN_OR_RETURN(int max_seq_length, LoadMaxSeqLength(model_dir));
+  ASSIGN_OR_RETURN(WordPieceTokenizer tokenizer, WordPieceTokenizer::FromModelDir(model_dir));
   ASSIGN_OR_RETURN(std::unique_ptr<model::SafetensorsFile> file,
                    model::SafetensorsFile::Open(model_dir + "/model.safetensors"));
-  ASSIGN_OR_RETURN(impl->weights, BindBertWeights(std::move(file), impl->config));
-  impl->pool = std::make_unique<ThreadPool>(options.num_threads,
-                                            fast::UseSingleThreadedBlasOnThisThread);
+  RETURN_IF_ERROR(Assemble(impl.get(), max_seq_length, std::move(tokenizer), std::move(file)));
+  return std::unique_ptr<SentenceEmbedder>(new SentenceEmbedder(std::move(impl)));
+}
+
+StatusOr<std::unique_ptr<SentenceEmbedder>> SentenceEmbedder::LoadFromMemory(
+    InMemoryModelFiles model, const EngineOptions& options) {
+  RETURN_IF_ERROR(CheckThreads(options));
+  const FileMap& files = model.files;
+  auto impl = std::make_unique<SentenceEmbedderImpl>();
+  impl->options = options;
+  if (!files.contains("config.json")) return NotFoundError("model files: no config.json");
+  ASSIGN_OR_RETURN(std::string_view config_json, FindText(files, "config.json", kMaxConfigFileSize));
+  ASSIGN_OR_RETURN(impl->config, ParseBertConfig(config_json));
+  ASSIGN_OR_RETURN(impl->pooling, PoolingFromMemory(files));
+  int max_seq_length = 0;
+  if (files.contains("sentence_bert_config.json")) {
+    ASSIGN_OR_RETURN(std::string_view text,
+                     FindText(files, "sentence_bert_config.json", kMaxConfigFileSize));
+    ASSIGN_OR_RETURN(max_seq_length, ParseMaxSeqLength(text));
+  }
+  ASSIGN_OR_RETURN(WordPieceTokenizer tokenizer, TokenizerFromMemory(files));
+  auto weights = files.find("model.safetensors");
+  if (weights == files.end()) return NotFoundError("model files: no model.safetensors");
+  ASSIGN_OR_RETURN(std::unique_ptr<model::SafetensorsFile> file,
+                   model::SafetensorsFile::FromBuffer(weights->second));
+  impl->backing = std::move(model.owner);
+  RETURN_IF_ERROR(Assemble(impl.get(), max_seq_length, std::move(tokenizer), std::move(file)));
   return std::unique_ptr<SentenceEmbedder>(new SentenceEmbedder(std::move(impl)));
 }
 

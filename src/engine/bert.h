@@ -15,12 +15,14 @@
 // call allocates its own scratch, and concurrent fast-path calls take turns on
 // the shared thread pool (one forward pass at a time uses the cores).
 // Lifetime: F32 weights are used in place from the mmapped safetensors file,
-// which the embedder owns.
+// which the embedder owns (LoadFromMemory: from the caller's bytes, kept
+// alive by InMemoryModelFiles::owner).
 #ifndef EML_ENGINE_BERT_H_
 #define EML_ENGINE_BERT_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -49,12 +51,27 @@ struct Embedding {
   bool truncated = false;     // the text was longer than max_length tokens
 };
 
+// A model directory's files held in memory (a decrypted model package),
+// keyed by their path in the directory: "config.json", "model.safetensors",
+// "vocab.txt" or "tokenizer.json", and optionally "tokenizer_config.json",
+// "modules.json", "1_Pooling/config.json", "sentence_bert_config.json".
+struct InMemoryModelFiles {
+  std::map<std::string, std::span<const uint8_t>> files;
+  // Keeps the bytes alive: the embedder holds it for its whole lifetime,
+  // because F32 weights are used in place.
+  std::shared_ptr<const void> owner;
+};
+
 class SentenceEmbedderImpl;
 
 class SentenceEmbedder {
  public:
   static StatusOr<std::unique_ptr<SentenceEmbedder>> Load(
       const std::string& model_dir, const EngineOptions& options = {});
+  // The same model built from files in memory, with the same validation;
+  // nothing is read from or written to disk.
+  static StatusOr<std::unique_ptr<SentenceEmbedder>> LoadFromMemory(
+      InMemoryModelFiles model, const EngineOptions& options = {});
   ~SentenceEmbedder();
 
   SentenceEmbedder(const SentenceEmbedder&) = delete;

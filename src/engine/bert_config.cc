@@ -142,18 +142,15 @@ StatusOr<PoolingConfig> ParsePoolingConfig(std::string_view modules_json,
   return config;
 }
 
-StatusOr<PoolingConfig> LoadPoolingConfig(const std::string& model_dir) {
-  const std::string modules_path = model_dir + "/modules.json";
-  if (!FileExists(modules_path)) return PoolingConfig{};
-  ASSIGN_OR_RETURN(std::string modules, ReadSmallFile(modules_path, kMaxConfigFileSize));
+StatusOr<std::string> PoolingModuleDir(std::string_view modules_json) {
   // The Pooling module's folder is named by its "path" (conventionally
   // 1_Pooling); look it up rather than assuming.
-  Json parsed = Json::parse(modules, nullptr, false);
+  Json parsed = Json::parse(modules_json.begin(), modules_json.end(), nullptr, false);
   std::string pooling_dir = "1_Pooling";
   if (parsed.is_array()) {
     for (const Json& module : parsed) {
       // No value("type", ""): it throws on a non-string; ParsePoolingConfig
-      // below rejects such a module with a Status.
+      // rejects such a module with a Status.
       if (module.is_object() && module.contains("type") && module["type"].is_string() &&
           module["type"].get<std::string>() == "sentence_transformers.models.Pooling" &&
           module.contains("path") && module["path"].is_string()) {
@@ -164,6 +161,14 @@ StatusOr<PoolingConfig> LoadPoolingConfig(const std::string& model_dir) {
   if (pooling_dir.find("..") != std::string::npos) {
     return InvalidArgumentError("modules.json: pooling path escapes the model directory");
   }
+  return pooling_dir;
+}
+
+StatusOr<PoolingConfig> LoadPoolingConfig(const std::string& model_dir) {
+  const std::string modules_path = model_dir + "/modules.json";
+  if (!FileExists(modules_path)) return PoolingConfig{};
+  ASSIGN_OR_RETURN(std::string modules, ReadSmallFile(modules_path, kMaxConfigFileSize));
+  ASSIGN_OR_RETURN(const std::string pooling_dir, PoolingModuleDir(modules));
   std::string pooling_json;
   const std::string pooling_path = model_dir + "/" + pooling_dir + "/config.json";
   if (FileExists(pooling_path)) {
@@ -172,17 +177,21 @@ StatusOr<PoolingConfig> LoadPoolingConfig(const std::string& model_dir) {
   return ParsePoolingConfig(modules, pooling_json);
 }
 
-StatusOr<int> LoadMaxSeqLength(const std::string& model_dir) {
-  const std::string path = model_dir + "/sentence_bert_config.json";
-  if (!FileExists(path)) return 0;
-  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, kMaxConfigFileSize));
-  ASSIGN_OR_RETURN(Json json, ParseJsonObject(text, "sentence_bert_config.json"));
+StatusOr<int> ParseMaxSeqLength(std::string_view sentence_bert_config_json) {
+  ASSIGN_OR_RETURN(Json json, ParseJsonObject(sentence_bert_config_json, "sentence_bert_config.json"));
   auto it = json.find("max_seq_length");
   if (it == json.end()) return 0;
   if (!it->is_number_integer() || it->get<int64_t>() <= 0 || it->get<int64_t>() > kMaxPositions) {
     return InvalidArgumentError("sentence_bert_config.json: max_seq_length out of range");
   }
   return static_cast<int>(it->get<int64_t>());
+}
+
+StatusOr<int> LoadMaxSeqLength(const std::string& model_dir) {
+  const std::string path = model_dir + "/sentence_bert_config.json";
+  if (!FileExists(path)) return 0;
+  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, kMaxConfigFileSize));
+  return ParseMaxSeqLength(text);
 }
 
 }  // namespace eml::engine

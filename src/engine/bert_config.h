@@ -74,6 +74,14 @@ StatusOr<PoolingConfig> ParsePoolingConfig(std::string_view modules_json,
 // max_seq_length from sentence_bert_config.json, or 0 if the file is absent.
 StatusOr<int> LoadMaxSeqLength(const std::string& model_dir);
 
+// The two text-level steps of the loaders above, for model files held in
+// memory (SentenceEmbedder::LoadFromMemory):
+// the Pooling module's folder named in modules.json ("1_Pooling" if none is
+// named; InvalidArgument if it contains ".."), and max_seq_length from the
+// text of sentence_bert_config.json (0 if the field is absent).
+StatusOr<std::string> PoolingModuleDir(std::string_view modules_json);
+StatusOr<int> ParseMaxSeqLength(std::string_view sentence_bert_config_json);
+
 }  // namespace eml::engine
 
 #endif  // EML_ENGINE_BERT_CONFIG_H_

@@ -48,6 +48,13 @@ class WordPieceTokenizer {
       const std::string& vocab_path, const std::string& tokenizer_config_path);
   // tokenizer.json if present, else vocab.txt (+ tokenizer_config.json).
   static StatusOr<WordPieceTokenizer> FromModelDir(const std::string& dir);
+  // The same from file contents already in memory (a decrypted model
+  // package); `what` names the file in messages. An empty
+  // tokenizer_config_json means no tokenizer_config.json.
+  static StatusOr<WordPieceTokenizer> FromTokenizerJsonText(std::string_view json_text,
+                                                            std::string_view what);
+  static StatusOr<WordPieceTokenizer> FromVocabTxtText(std::string_view vocab_text,
+                                                       std::string_view tokenizer_config_json);
 
   // max_length includes [CLS] and [SEP] and must be >= 2; truncation keeps
   // the first max_length-2 word pieces.

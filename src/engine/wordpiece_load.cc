@@ -18,11 +18,15 @@ using nlohmann::json;
 
 constexpr size_t kMaxTokenizerFileSize = 64u << 20;
 
-StatusOr<json> ReadJson(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, kMaxTokenizerFileSize));
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+// `what` names the file in messages (a path, or the file's name in memory).
+StatusOr<json> ParseJson(std::string_view text, std::string_view what) {
+  if (text.size() > kMaxTokenizerFileSize) {
+    return LimitExceededError("tokenizer: " + std::string(what) + " exceeds " +
+                              std::to_string(kMaxTokenizerFileSize) + " bytes");
+  }
+  json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
-    return InvalidArgumentError("tokenizer: not a JSON object: " + path);
+    return InvalidArgumentError("tokenizer: not a JSON object: " + std::string(what));
   }
   return j;
 }
@@ -136,9 +140,10 @@ std::vector<std::string> SplitVocabLines(std::string_view text) {
 
 }  // namespace
 
-StatusOr<WordPieceTokenizer> WordPieceTokenizer::FromTokenizerJson(const std::string& path) {
+StatusOr<WordPieceTokenizer> WordPieceTokenizer::FromTokenizerJsonText(std::string_view text,
+                                                                    std::string_view what) {
   try {
-    ASSIGN_OR_RETURN(json j, ReadJson(path));
+    ASSIGN_OR_RETURN(json j, ParseJson(text, what));
     const json& model = j.value("model", json());
     if (!model.is_object() || model.value("type", "") != "WordPiece") {
       return UnsupportedError("tokenizer: model.type is not WordPiece");
@@ -167,18 +172,26 @@ StatusOr<WordPieceTokenizer> WordPieceTokenizer::FromTokenizerJson(const std::st
     RETURN_IF_ERROR(t.ResolveSpecialTokens());
     return t;
   } catch (const std::exception&) {  // nlohmann type_error from value() on a wrong type
-    return InvalidArgumentError("tokenizer: malformed tokenizer.json: " + path);
+    return InvalidArgumentError("tokenizer: malformed tokenizer.json: " + std::string(what));
   }
 }
 
-StatusOr<WordPieceTokenizer> WordPieceTokenizer::FromVocabTxt(
-    const std::string& vocab_path, const std::string& tokenizer_config_path) {
-  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(vocab_path, kMaxTokenizerFileSize));
+StatusOr<WordPieceTokenizer> WordPieceTokenizer::FromTokenizerJson(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, kMaxTokenizerFileSize));
+  return FromTokenizerJsonText(text, path);
+}
+
+StatusOr<WordPieceTokenizer> WordPieceTokenizer::FromVocabTxtText(
+    std::string_view vocab_text, std::string_view tokenizer_config_json) {
+  if (vocab_text.size() > kMaxTokenizerFileSize) {
+    return LimitExceededError("tokenizer: vocab.txt exceeds " +
+                              std::to_string(kMaxTokenizerFileSize) + " bytes");
+  }
   WordPieceTokenizer t;
-  RETURN_IF_ERROR(t.SetVocab(SplitVocabLines(text)));
-  if (!tokenizer_config_path.empty()) {
+  RETURN_IF_ERROR(t.SetVocab(SplitVocabLines(vocab_text)));
+  if (!tokenizer_config_json.empty()) {
     try {
-      ASSIGN_OR_RETURN(json c, ReadJson(tokenizer_config_path));
+      ASSIGN_OR_RETURN(json c, ParseJson(tokenizer_config_json, "tokenizer_config.json"));
       RETURN_IF_ERROR(ReadBool(c, "do_lower_case", &t.normalizer_.lowercase));
       RETURN_IF_ERROR(ReadStripAccents(c, &t.normalizer_));
       RETURN_IF_ERROR(
@@ -193,6 +206,20 @@ StatusOr<WordPieceTokenizer> WordPieceTokenizer::FromVocabTxt(
   }
   RETURN_IF_ERROR(t.ResolveSpecialTokens());
   return t;
+}
+
+StatusOr<WordPieceTokenizer> WordPieceTokenizer::FromVocabTxt(
+    const std::string& vocab_path, const std::string& tokenizer_config_path) {
+  ASSIGN_OR_RETURN(std::string vocab, ReadSmallFile(vocab_path, kMaxTokenizerFileSize));
+  std::string config;
+  if (!tokenizer_config_path.empty()) {
+    ASSIGN_OR_RETURN(config, ReadSmallFile(tokenizer_config_path, kMaxTokenizerFileSize));
+    // An empty file is not a JSON object (FromVocabTxtText would skip it).
+    if (config.empty()) {
+      return InvalidArgumentError("tokenizer: not a JSON object: " + tokenizer_config_path);
+    }
+  }
+  return FromVocabTxtText(vocab, config);
 }
 
 StatusOr<WordPieceTokenizer> WordPieceTokenizer::FromModelDir(const std::string& dir) {

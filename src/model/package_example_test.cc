@@ -1,0 +1,2 @@
+// Reproduces the worked example of docs/model-package.md (placeholder).
+#include <gtest/gtest.h>
