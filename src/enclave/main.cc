@@ -3,8 +3,10 @@
 // encrypted protocol and signs an AIR v1 receipt per response.
 // docs/protocol.md (wire), docs/attestation.md (evidence), README (usage).
 //
-// Only development evidence (--tee dev: Nitro-format documents signed by a
-// local CA in --state-dir) exists today; its receipts say "evaluation".
+// --tee picks the evidence provider (attest/tee_select.h): dev (default;
+// Nitro-format documents signed by a local CA in --state-dir, receipts say
+// "evaluation"), nitro (/dev/nsm; --nsm-simulator DIR: a simulated NSM,
+// evaluation only), tdx / snp (configfs-tsm), auto (never falls back to dev).
 //
 // Exit status: 0 after SIGINT/SIGTERM, 2 for usage and I/O errors at start,
 // 1 otherwise.
@@ -21,6 +23,7 @@
 #include <CLI/CLI.hpp>
 
 #include "attest/dev_provider.h"
+#include "attest/tee_select.h"
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/file.h"
@@ -45,6 +48,7 @@ struct Flags {
   std::string model_id;
   std::string model_version = "1";
   std::string tee = "dev";
+  std::string nsm_simulator;  // --tee nitro only: simulated NSM, dev CA in this directory
   std::string ready_file;
   size_t max_sessions = 64;
   int threads = 0;
@@ -112,10 +116,6 @@ Status WriteReadyFile(const std::string& path, uint32_t port, const eml::enclave
 }
 
 Status Run(Flags f) {
-  if (f.tee != "dev") {
-    return Status(eml::StatusCode::kUnsupported,
-                  "--tee " + f.tee + " is not available yet; only dev evidence exists");
-  }
   ASSIGN_OR_RETURN(eml::net::Endpoint endpoint, eml::net::Endpoint::Parse(f.listen));
   ASSIGN_OR_RETURN(const std::string model_dir, ResolveModelDir(&f));
   const bool id_ok = !f.model_id.empty() && f.model_id.size() <= 256 &&
@@ -145,10 +145,11 @@ Status Run(Flags f) {
     return Status::Ok();
   }
 
-  eml::attest::DevProviderOptions provider_options;
-  provider_options.state_dir = f.state_dir;
-  provider_options.measurements = measurements;
-  ASSIGN_OR_RETURN(auto provider, eml::attest::CreateDevNitroProvider(provider_options));
+  eml::attest::TeeSelection tee{.tee = f.tee, .nsm_simulator_dir = f.nsm_simulator};
+  tee.dev.state_dir = f.state_dir;
+  tee.dev.measurements = measurements;
+  ASSIGN_OR_RETURN(eml::attest::SelectedTee selected, eml::attest::SelectTee(tee));
+  auto provider = std::move(selected.provider);
   eml::engine::EngineOptions engine_options;
   engine_options.num_threads = f.threads;
   ASSIGN_OR_RETURN(auto model, eml::enclave::ModelService::Load(model_dir, f.model_id,
@@ -163,14 +164,14 @@ Status Run(Flags f) {
                                                                &eml::SystemClock::Get()));
   ASSIGN_OR_RETURN(auto server,
                    eml::enclave::Server::Listen(enclave.get(), endpoint, f.max_sessions));
-  Log("DEVELOPMENT EVIDENCE (not secure): Nitro-format documents signed by the dev CA in " +
-      f.state_dir);
+  Log("evidence: " + selected.description);
   Log("model " + f.model_id + " v" + f.model_version + " hash " + eml::HexEncode(identity.hash));
   Log("pcr0 " + eml::HexEncode(measurements.pcr0));
   Log("listening on " + endpoint.host + ":" + std::to_string(server->port()) +
       ", receipt key " + eml::HexEncode(enclave->receipt_public_key()));
   if (!f.ready_file.empty()) {
-    RETURN_IF_ERROR(WriteReadyFile(f.ready_file, server->port(), *enclave, identity, f.state_dir));
+    RETURN_IF_ERROR(WriteReadyFile(f.ready_file, server->port(), *enclave, identity,
+                                   f.nsm_simulator.empty() ? f.state_dir : f.nsm_simulator));
   }
 
   sigset_t stop_signals;
@@ -206,7 +207,11 @@ int main(int argc, char** argv) {
   app.add_option("--synthetic-preset", f.synthetic_preset, "minilm-l6 or tiny");
   app.add_option("--model-id", f.model_id, "model id in evidence and receipts");
   app.add_option("--model-version", f.model_version, "model version");
-  app.add_option("--tee", f.tee, "evidence provider: dev")->check(CLI::IsMember({"dev", "nitro", "tdx", "snp", "auto"}));
+  app.add_option("--tee", f.tee, "evidence provider: dev, nitro, tdx, snp or auto")
+      ->check(CLI::IsMember({"dev", "nitro", "tdx", "snp", "auto"}));
+  app.add_option("--nsm-simulator", f.nsm_simulator,
+                 "tests/development only, with --tee nitro: a simulated NSM (evaluation "
+                 "evidence) whose dev CA lives in this directory");
   app.add_option("--max-sessions", f.max_sessions, "concurrent sessions")->check(CLI::Range(1, 4096));
   app.add_option("--threads", f.threads, "engine threads (0: all cores)")->check(CLI::Range(0, 256));
   app.add_option("--handshake-timeout-ms", f.handshake_timeout_ms)->check(CLI::Range(1, 600'000));
