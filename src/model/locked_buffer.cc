@@ -9,7 +9,6 @@
 #include <string>
 #include <utility>
 
-#include "core/secret.h"
 
 namespace eml::model {
 
@@ -34,7 +33,9 @@ LockedBuffer& LockedBuffer::operator=(LockedBuffer&& other) noexcept {
 
 void LockedBuffer::Reset() {
   if (data_ == nullptr) return;
-  SecureWipe(data_, mapped_size_);
+  // explicit_bzero: memset speed (SecureWipe's byte loop costs ~30 ms per
+  // 90 MB), and, like it, never removed as a dead store.
+  ::explicit_bzero(data_, mapped_size_);
   if (locked_) ::munlock(data_, mapped_size_);
   ::munmap(data_, mapped_size_);
   data_ = nullptr;
@@ -49,10 +50,7 @@ StatusOr<LockedBuffer> LockedBuffer::Allocate(size_t size) {
   const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   if (size > SIZE_MAX - page) return LimitExceededError("locked_buffer: size too large");
   const size_t mapped_size = (size + page - 1) / page * page;
-  // MAP_POPULATE: the pages are touched at once (one kernel pass) instead of
-  // one fault per page while chunks are being decrypted into them.
-  void* p = ::mmap(nullptr, mapped_size, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  void* p = ::mmap(nullptr, mapped_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) {
     return LimitExceededError("locked_buffer: cannot map " + std::to_string(size) +
                               " bytes: " + std::strerror(errno));
@@ -60,8 +58,12 @@ StatusOr<LockedBuffer> LockedBuffer::Allocate(size_t size) {
   buffer.data_ = static_cast<uint8_t*>(p);
   buffer.size_ = size;
   buffer.mapped_size_ = mapped_size;
-  // Best effort: MADV_DONTDUMP exists since Linux 3.4; mlock is bounded by
-  // RLIMIT_MEMLOCK outside the enclave.
+  // All best effort, before any page is touched. Huge pages: a 90 MB model
+  // then takes ~45 page faults instead of ~22,000 (measured: the faults
+  // were most of the allocation's cost). MADV_DONTDUMP exists since Linux
+  // 3.4; mlock is bounded by RLIMIT_MEMLOCK outside the enclave and, when
+  // it succeeds, also faults every page in.
+  ::madvise(p, mapped_size, MADV_HUGEPAGE);
   ::madvise(p, mapped_size, MADV_DONTDUMP);
   buffer.locked_ = ::mlock(p, mapped_size) == 0;
   return buffer;

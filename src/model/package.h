@@ -281,6 +281,7 @@ struct DecryptOptions {
 // to the time the workers spent in each. load_ms is the caller's (building
 // the engine from the files).
 struct PackageTimings {
+  double allocate_ms = 0;  // the locked plaintext buffers (page faults, mlock)
   double fetch_ms = 0;
   double decrypt_ms = 0;
   double fetch_decrypt_ms = 0;

@@ -350,6 +350,47 @@ TEST(PackageTest, ExtensionIsRefused) {
   ExpectRefused(Decrypt(*built).status(), StatusCode::kInvalidArgument, &built->key);
 }
 
+// A shorter file's manifest (signed by the owner, hashes matching) cannot
+// reuse the first chunks of the longer file: they were sealed as not last.
+TEST(PackageTest, ChunksOfALongerFileCannotEndAShorterOne) {
+  const Model model = SampleModel();
+  auto built = Build(model);
+  StatusOr<VerifiedManifest> manifest = Verify(built->package);
+  ASSERT_TRUE(manifest.ok());
+  PackageManifest shorter = manifest->manifest;
+  const Bytes& weights = model.files[0].second;
+  shorter.files[0].size = 2 * kChunk;
+  shorter.files[0].chunks = 2;
+  shorter.files[0].sha256 = crypto::Sha256(ByteSpan(weights).first(2 * kChunk));
+  StatusOr<Bytes> payload = EncodeManifestPayload(shorter);
+  ASSERT_TRUE(payload.ok());
+  StatusOr<Bytes> cose = SignManifestPayload(*payload, OwnerKey());
+  ASSERT_TRUE(cose.ok());
+  built->package.objects()[std::string(kManifestObject)] = *cose;
+  Object(*built, 0).resize(2 * kSealedChunk);
+  Status status = Decrypt(*built).status();
+  ExpectRefused(status, StatusCode::kVerificationFailed, &built->key);
+  EXPECT_NE(status.message().find("chunk 1"), std::string::npos) << status.message();
+}
+
+// Every (file, chunk) has its own nonce: equal plaintexts at the same chunk
+// index of two files encrypt differently (a repeated GCM nonce would give
+// equal ciphertexts here and leak the XOR of plaintexts in general).
+TEST(PackageTest, NoncesDifferAcrossFilesAndChunks) {
+  Model model;
+  const Bytes same(2 * kChunk, 0x41);
+  model.files.emplace_back("a", same);
+  model.files.emplace_back("b", same);
+  auto built = Build(model);
+  const Bytes& a = Object(*built, 0);
+  const Bytes& b = Object(*built, 1);
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_NE(Bytes(a.begin(), a.begin() + 64), Bytes(b.begin(), b.begin() + 64));
+  EXPECT_NE(Bytes(a.begin(), a.begin() + 64),
+            Bytes(a.begin() + kSealedChunk, a.begin() + kSealedChunk + 64));
+  EXPECT_TRUE(Decrypt(*built).ok());
+}
+
 // The host serves the same-named file of another package of the same shape.
 TEST(PackageTest, FileFromAnotherPackageIsRefused) {
   auto ours = Build(SampleModel());
