@@ -31,7 +31,7 @@ bool WithinLimits(const eml::attest::NitroDocument& doc) {
 }
 
 void CheckReport(const eml::attest::NitroVerification& v, bool parsed) {
-  if (v.report.checks.size() != 7) Die("report does not list all 7 planned checks");
+  if (v.report.checks.size() != 9) Die("report does not list all 9 planned checks");
   if (v.document.has_value() != parsed) Die("parser and verifier disagree");
   if (!v.verified()) return;
   for (const eml::attest::EvidenceCheck& c : v.report.checks) {

@@ -66,7 +66,8 @@ assert d["pcrs"] == want["pcrs"], "pcrs differ from index.json"
 assert d["nonce"] == want["nonce"]["hex"] and d["user_data"] == want["user_data"]["hex"]
 assert d["matched_root"]["index"] == 0
 ids = [c["id"] for c in d["checks"]]
-assert ids == ["COSE_DECODE", "PAYLOAD_FIELDS", "ROOT_PINNED", "SIGNATURE", "CHAIN_VALID_AT_TIME"], ids
+assert ids == ["COSE_DECODE", "PAYLOAD_FIELDS", "ROOT_PINNED", "SIGNATURE", "CHAIN_VALID_AT_TIME",
+               "CABUNDLE_ORDER", "NOT_DEBUG_MODE"], ids
 assert all(c["passed"] and c["code"] == "OK" for c in d["checks"])
 print("ok")
 ' "$shared/vectors/nitro/index.json" <<<"$json" 2>&1)"

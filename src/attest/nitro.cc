@@ -155,6 +155,118 @@ StatusOr<size_t> CheckChain(const NitroDocument& doc, ByteSpan root, int64_t at)
   return chain.chain_length;
 }
 
+// ---- CABUNDLE_ORDER: issuer and subject names from DER ----------------------------
+
+// One DER TLV: the tag, the whole encoding and its contents.
+struct Tlv {
+  uint8_t tag = 0;
+  ByteSpan whole;
+  ByteSpan contents;
+};
+
+// Reads one TLV with a definite length of at most four length bytes.
+StatusOr<Tlv> ReadTlv(ByteReader* r, uint8_t want_tag) {
+  const ByteSpan start = r->rest();
+  Tlv t;
+  uint8_t len_byte = 0;
+  RETURN_IF_ERROR(r->ReadU8(&t.tag));
+  RETURN_IF_ERROR(r->ReadU8(&len_byte));
+  size_t len = len_byte;
+  if (len_byte >= 0x80) {
+    const size_t count = len_byte & 0x7f;
+    if (count == 0 || count > 4) return InvalidArgumentError("nitro: unsupported DER length");
+    len = 0;
+    for (size_t i = 0; i < count; ++i) {
+      uint8_t b = 0;
+      RETURN_IF_ERROR(r->ReadU8(&b));
+      len = (len << 8) | b;
+    }
+  }
+  if (t.tag != want_tag) return InvalidArgumentError("nitro: unexpected DER tag in a certificate");
+  RETURN_IF_ERROR(r->ReadSpan(len, &t.contents));
+  t.whole = start.first(start.size() - r->rest().size());
+  return t;
+}
+
+struct CertNames {
+  Bytes issuer;   // DER Name
+  Bytes subject;  // DER Name
+};
+
+// Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL,
+// serialNumber, signature, issuer, validity, subject, ... }, ... } (RFC 5280).
+StatusOr<CertNames> ReadCertNames(ByteSpan der) {
+  ByteReader outer(der);
+  ASSIGN_OR_RETURN(Tlv cert, ReadTlv(&outer, 0x30));
+  ByteReader cert_reader(cert.contents);
+  ASSIGN_OR_RETURN(Tlv tbs, ReadTlv(&cert_reader, 0x30));
+  ByteReader r(tbs.contents);
+  if (!r.empty() && r.rest()[0] == 0xa0) RETURN_IF_ERROR(ReadTlv(&r, 0xa0).status());
+  RETURN_IF_ERROR(ReadTlv(&r, 0x02).status());  // serialNumber
+  RETURN_IF_ERROR(ReadTlv(&r, 0x30).status());  // signature
+  ASSIGN_OR_RETURN(Tlv issuer, ReadTlv(&r, 0x30));
+  RETURN_IF_ERROR(ReadTlv(&r, 0x30).status());  // validity
+  ASSIGN_OR_RETURN(Tlv subject, ReadTlv(&r, 0x30));
+  return CertNames{Bytes(issuer.whole.begin(), issuer.whole.end()),
+                   Bytes(subject.whole.begin(), subject.whole.end())};
+}
+
+Status CheckCabundleOrder(const NitroDocument& doc) {
+  const size_t n = doc.cabundle_der.size();
+  if (n == 0 || n > kNitroMaxCabundle) return VerificationFailedError("cabundle must hold 1..8 certificates");
+  std::vector<CertNames> names;
+  for (size_t i = 0; i < n; ++i) {
+    StatusOr<CertNames> parsed = ReadCertNames(doc.cabundle_der[i]);
+    if (!parsed.ok()) return VerificationFailedError("cabundle[" + std::to_string(i) + "] has no readable names");
+    names.push_back(*std::move(parsed));
+  }
+  if (names[0].issuer != names[0].subject) {
+    return VerificationFailedError("cabundle[0] is not a self-issued root");
+  }
+  for (size_t i = 1; i < n; ++i) {
+    StatusOr<crypto::CertificateInfo> info = crypto::ParseCertificate(doc.cabundle_der[i]);
+    if (!info.ok() || !info->is_ca) {
+      return VerificationFailedError("cabundle[" + std::to_string(i) + "] is not a CA certificate");
+    }
+    if (names[i].issuer != names[i - 1].subject) {
+      return VerificationFailedError("cabundle[" + std::to_string(i) + "] is not issued by cabundle[" +
+                                     std::to_string(i - 1) + "]");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (names[i].subject == names[j].subject) {
+        return VerificationFailedError("cabundle[" + std::to_string(i) + "] repeats the subject of cabundle[" +
+                                       std::to_string(j) + "]");
+      }
+    }
+  }
+  StatusOr<CertNames> leaf = ReadCertNames(doc.certificate_der);
+  if (!leaf.ok() || leaf->issuer != names[n - 1].subject) {
+    return VerificationFailedError("the certificate is not issued by cabundle[" + std::to_string(n - 1) + "]");
+  }
+  return OkStatus();
+}
+
+// ---- NOT_DEBUG_MODE --------------------------------------------------------------
+
+bool IsZero(const Bytes& b) {
+  return std::all_of(b.begin(), b.end(), [](uint8_t x) { return x == 0; });
+}
+
+// OK with a detail, or why not.
+StatusOr<std::string> CheckNotDebugMode(const NitroDocument& doc, bool allow_debug) {
+  for (uint32_t i : {0u, 1u, 2u}) {
+    if (doc.pcrs.count(i) == 0) return VerificationFailedError("PCR" + std::to_string(i) + " is missing");
+  }
+  if (!IsZero(doc.pcrs.at(0)) || !IsZero(doc.pcrs.at(1)) || !IsZero(doc.pcrs.at(2))) {
+    return std::string("PCR0..2 are not all zero: not a debug-mode enclave");
+  }
+  if (!allow_debug) {
+    return VerificationFailedError("PCR0, PCR1 and PCR2 are all zero: a debug-mode enclave "
+                                   "(its memory is readable by the host)");
+  }
+  return std::string("debug-mode document (PCR0..2 all zero) accepted: the options allow debug");
+}
+
 Status CheckNotFuture(int64_t timestamp_ms, int64_t now_ms, int64_t skew_ms) {
   int64_t ahead = 0;
   if (__builtin_sub_overflow(timestamp_ms, now_ms, &ahead) || ahead > skew_ms) {
@@ -187,13 +299,19 @@ Status CheckOptions(const NitroVerifyOptions& options) {
       (options.max_age_millis.has_value() && *options.max_age_millis < 0)) {
     return InvalidArgumentError("nitro: negative time limit");
   }
+  if (options.max_age_millis.has_value() && options.clock == nullptr) {
+    return InvalidArgumentError("nitro: a maximum age needs a clock (without one the document "
+                                "would be judged as archived evidence)");
+  }
   return OkStatus();
 }
 
 // Every check VerifyNitroEvidence will list for these options, in order.
 std::vector<std::string_view> PlannedChecks(const NitroVerifyOptions& options) {
-  std::vector<std::string_view> plan = {kCheckCoseDecode, kCheckPayloadFields, kCheckRootPinned,
-                                        kCheckSignature, kCheckChainValidAtTime};
+  std::vector<std::string_view> plan = {kCheckCoseDecode,    kCheckPayloadFields,
+                                        kCheckRootPinned,    kCheckSignature,
+                                        kCheckChainValidAtTime, kCheckCabundleOrder,
+                                        kCheckNotDebugMode};
   if (options.clock != nullptr) {
     plan.push_back(kCheckNotFuture);
     if (options.max_age_millis.has_value()) plan.push_back(kCheckMaxAge);
@@ -212,10 +330,9 @@ std::string RootDetail(size_t index, ByteSpan root) {
          HexEncode(crypto::Sha256(root)) + ")";
 }
 
-// NOT_FUTURE and, with a maximum age, MAX_AGE against options.clock.
-void RunFreshnessChecks(int64_t timestamp_ms, const NitroVerifyOptions& options,
+// NOT_FUTURE and, with a maximum age, MAX_AGE against `now` from options.clock.
+void RunFreshnessChecks(int64_t timestamp_ms, int64_t now, const NitroVerifyOptions& options,
                         EvidenceReport* report) {
-  const int64_t now = options.clock->NowUnixMillis();
   const Status future = CheckNotFuture(timestamp_ms, now, options.max_future_skew_millis);
   if (future.ok()) {
     report->Pass(kCheckNotFuture, "timestamp " + FormatUnixMillis(timestamp_ms) +
@@ -231,6 +348,28 @@ void RunFreshnessChecks(int64_t timestamp_ms, const NitroVerifyOptions& options,
   } else {
     report->Fail(kCheckMaxAge, age);
   }
+}
+
+// Given time; else, with a clock, the later of now and the document's time
+// (live: never earlier than now); else the document's time (archived).
+int64_t ChainTime(const NitroDocument& doc, const NitroVerifyOptions& options, int64_t now_ms,
+                  std::string* source) {
+  if (options.chain_time_unix_seconds) {
+    *source = "given time";
+    return *options.chain_time_unix_seconds;
+  }
+  const int64_t doc_seconds = doc.timestamp_ms / 1000;
+  if (options.clock == nullptr) {
+    *source = "document time";
+    return doc_seconds;
+  }
+  const int64_t now_seconds = std::min(now_ms / 1000, kMaxUnixSeconds);
+  if (now_seconds >= doc_seconds) {
+    *source = "now";
+    return now_seconds;
+  }
+  *source = "document time, now is earlier";
+  return doc_seconds;
 }
 
 // The checks that need a parsed document: ROOT_PINNED onwards.
@@ -251,9 +390,10 @@ void VerifyParsed(const cose::Sign1Message& message, const NitroVerifyOptions& o
   } else {
     report.Fail(kCheckSignature, signature);
   }
-  out->chain_time_unix_seconds = options.chain_time_unix_seconds.value_or(doc.timestamp_ms / 1000);
-  const std::string at = FormatUnixMillis(out->chain_time_unix_seconds * 1000) +
-                         (options.chain_time_unix_seconds ? " (given time)" : " (document time)");
+  const int64_t now = options.clock != nullptr ? options.clock->NowUnixMillis() : 0;
+  std::string source;
+  out->chain_time_unix_seconds = ChainTime(doc, options, now, &source);
+  const std::string at = FormatUnixMillis(out->chain_time_unix_seconds * 1000) + " (" + source + ")";
   if (!root.ok() || !signature.ok()) {
     report.NotRun(kCheckChainValidAtTime, root.ok() ? kCheckSignature : kCheckRootPinned);
   } else if (StatusOr<size_t> length = CheckChain(doc, options.pinned_roots[*root],
@@ -265,9 +405,21 @@ void VerifyParsed(const cose::Sign1Message& message, const NitroVerifyOptions& o
     report.Fail(kCheckChainValidAtTime, Status(length.status().code(),
                                                length.status().message() + " at " + at));
   }
+  if (const Status order = CheckCabundleOrder(doc); order.ok()) {
+    report.Pass(kCheckCabundleOrder, "root first, " + std::to_string(doc.cabundle_der.size() - 1) +
+                                         " CA certificate(s) each issued by the previous one, "
+                                         "the leaf issued by the last");
+  } else {
+    report.Fail(kCheckCabundleOrder, order);
+  }
+  if (StatusOr<std::string> debug = CheckNotDebugMode(doc, options.allow_debug); debug.ok()) {
+    report.Pass(kCheckNotDebugMode, *debug);
+  } else {
+    report.Fail(kCheckNotDebugMode, debug.status());
+  }
   if (options.clock == nullptr) return;
   if (!signature.ok()) return NotRunRest(options, kCheckSignature, &report);
-  RunFreshnessChecks(doc.timestamp_ms, options, &report);
+  RunFreshnessChecks(doc.timestamp_ms, now, options, &report);
 }
 
 }  // namespace

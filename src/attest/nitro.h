@@ -19,15 +19,32 @@
 //                        the COSE signature verifies with it (after PAYLOAD_FIELDS)
 //   CHAIN_VALID_AT_TIME  certificate <- cabundle[1..] <- matched root verifies
 //                        at the chain time (after ROOT_PINNED and SIGNATURE)
+//   CABUNDLE_ORDER       cabundle[0] is a self-issued root, every later entry
+//                        is a CA certificate whose issuer name is the previous
+//                        entry's subject, subjects are distinct, and the
+//                        leaf's issuer is the last entry's subject (after
+//                        PAYLOAD_FIELDS). With CHAIN_VALID_AT_TIME this makes
+//                        the verified path exactly leaf, cabundle[n-1], ...,
+//                        cabundle[0]: distinct subjects leave the path
+//                        builder one candidate per step.
+//   NOT_DEBUG_MODE       PCR0, PCR1 and PCR2 are present and not all zero
+//                        (all zero is what a debug-mode enclave reports);
+//                        passes for a debug document only with allow_debug
+//                        (after PAYLOAD_FIELDS)
 //   NOT_FUTURE           with a clock: timestamp <= now + max future skew
 //                        (after SIGNATURE)
 //   MAX_AGE              with a clock and a maximum age: now - timestamp <=
 //                        max age (after SIGNATURE)
 //
-// The chain time defaults to the document's own timestamp, so archived
-// documents stay verifiable after their three-hour leaf expires; a live
-// session adds a clock and a maximum age instead. Policy (which PCRs and
-// roots are acceptable, nonce binding) is the caller's job.
+// The chain time: chain_time_unix_seconds if given; otherwise, with a clock
+// (a live session), the later of now and the document's timestamp, so an
+// expired chain never passes a live check (the later of the two only spares
+// a client whose clock is a little behind, within NOT_FUTURE's skew);
+// without a clock (archived evidence), the document's own timestamp, so
+// archived documents stay verifiable after their three-hour leaf expires. A
+// maximum age without a clock is an invalid option rather than a silent
+// archived check. Policy (which PCRs and roots are acceptable, nonce
+// binding) is the caller's job.
 //
 // Format notes and limits: docs/attestation.md. Thread-safety: pure
 // functions; options borrow the pinned roots for the duration of the call.
@@ -38,6 +55,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "attest/evidence.h"
@@ -53,6 +71,10 @@ inline constexpr size_t kNitroMaxPcrs = 32;
 inline constexpr size_t kNitroMaxCabundle = 8;
 inline constexpr size_t kNitroMaxPinnedRoots = 16;
 inline constexpr int64_t kNitroDefaultFutureSkewMillis = 60'000;
+
+// Check identifiers of the hardening checks (the others are in evidence.h).
+inline constexpr std::string_view kCheckCabundleOrder = "CABUNDLE_ORDER";
+inline constexpr std::string_view kCheckNotDebugMode = "NOT_DEBUG_MODE";
 
 struct NitroDocument {
   std::string module_id;
@@ -71,13 +93,17 @@ StatusOr<NitroDocument> ParseNitroDocument(ByteSpan document);
 struct NitroVerifyOptions {
   // Candidate trust anchors (DER), borrowed for the call; 1..16 of them.
   std::vector<ByteSpan> pinned_roots = {};
-  // When to judge the certificate chain; nullopt: the document's timestamp.
+  // When to judge the certificate chain; nullopt: the later of now and the
+  // document's timestamp with a clock, the document's timestamp without one.
   std::optional<int64_t> chain_time_unix_seconds = std::nullopt;
-  // "Now" for NOT_FUTURE and MAX_AGE; null: archived evidence, neither runs.
+  // "Now" for the chain, NOT_FUTURE and MAX_AGE; null: archived evidence.
   const Clock* clock = nullptr;
-  // With a clock: the oldest acceptable document; nullopt: MAX_AGE does not run.
+  // The oldest acceptable document; needs a clock (InvalidArgument without
+  // one); nullopt: MAX_AGE does not run.
   std::optional<int64_t> max_age_millis = std::nullopt;
   int64_t max_future_skew_millis = kNitroDefaultFutureSkewMillis;
+  // Accept debug-mode documents (PCR0..2 all zero) in NOT_DEBUG_MODE.
+  bool allow_debug = false;
 };
 
 struct NitroVerification {
@@ -90,8 +116,8 @@ struct NitroVerification {
 };
 
 // Runs every check above. The returned Status is an error only for invalid
-// options (no pinned roots, negative limits); a bad document is a report
-// whose verified() is false.
+// options (no pinned roots, negative limits, a maximum age without a clock);
+// a bad document is a report whose verified() is false.
 StatusOr<NitroVerification> VerifyNitroEvidence(ByteSpan document, const NitroVerifyOptions& options);
 
 // VerifyNitroEvidence with one pinned root, the chain judged at the

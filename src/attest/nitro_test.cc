@@ -6,7 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include "cbor/encode.h"
 #include "core/clock.h"
+#include "cose/sign1.h"
+#include "crypto/x509_issue.h"
 #include "core/encoding.h"
 #include "tests/testing.h"
 
@@ -52,7 +55,8 @@ TEST_F(NitroTest, RealDocumentVerifiesAtItsOwnTime) {
   const NitroVerification v = Verify({.pinned_roots = {root_}});
   ASSERT_TRUE(v.verified()) << v.report.ToStatus().ToString();
   EXPECT_EQ(Ids(v.report), (std::vector<std::string>{"COSE_DECODE", "PAYLOAD_FIELDS", "ROOT_PINNED",
-                                                      "SIGNATURE", "CHAIN_VALID_AT_TIME"}));
+                                                      "SIGNATURE", "CHAIN_VALID_AT_TIME",
+                                                      "CABUNDLE_ORDER", "NOT_DEBUG_MODE"}));
   EXPECT_EQ(v.matched_root, 0u);
   EXPECT_EQ(v.chain_time_unix_seconds, kDocTimestampMs / 1000);
   ASSERT_TRUE(v.document.has_value());
@@ -122,8 +126,9 @@ TEST_F(NitroTest, FreshnessChecksUseTheClock) {
   FakeClock today(kToday * 1000);
   NitroVerification v = Verify({.pinned_roots = {root_}, .clock = &today, .max_age_millis = five_minutes});
   EXPECT_FALSE(v.verified());
-  EXPECT_EQ(Ids(v.report).size(), 7u);
-  EXPECT_TRUE(Find(v.report, kCheckChainValidAtTime)->passed);  // at the document's time
+  EXPECT_EQ(Ids(v.report).size(), 9u);
+  EXPECT_FALSE(Find(v.report, kCheckChainValidAtTime)->passed);  // judged now: expired
+  EXPECT_EQ(v.chain_time_unix_seconds, kToday);
   EXPECT_TRUE(Find(v.report, kCheckNotFuture)->passed);
   EXPECT_EQ(Find(v.report, kCheckMaxAge)->code, "VERIFICATION_FAILED");
 
@@ -132,10 +137,13 @@ TEST_F(NitroTest, FreshnessChecksUseTheClock) {
   just_after.AdvanceMillis(1);
   EXPECT_FALSE(Verify({.pinned_roots = {root_}, .clock = &just_after, .max_age_millis = five_minutes}).verified());
 
-  // Without a maximum age only NOT_FUTURE runs: up to 60 s ahead is accepted.
+  // Without a maximum age only NOT_FUTURE runs: up to 60 s ahead is accepted
+  // (the chain is then judged at the later document time: the leaf was
+  // issued 3 s before it).
   FakeClock behind(kDocTimestampMs - 60'000);
   v = Verify({.pinned_roots = {root_}, .clock = &behind});
   EXPECT_TRUE(v.verified()) << v.report.ToStatus().ToString();
+  EXPECT_EQ(v.chain_time_unix_seconds, kDocTimestampMs / 1000);
   EXPECT_EQ(Find(v.report, kCheckMaxAge), nullptr);
   behind.AdvanceMillis(-1);
   v = Verify({.pinned_roots = {root_}, .clock = &behind});
@@ -180,7 +188,7 @@ TEST_F(NitroTest, ChecksAfterAFailedDecodeAreListedAsNotRun) {
   const Bytes garbage = {0x84, 0x40, 0xa0, 0xf6};
   const NitroVerification v =
       Verify(garbage, {.pinned_roots = {root_}, .clock = &clock, .max_age_millis = 1000});
-  ASSERT_EQ(v.report.checks.size(), 7u);
+  ASSERT_EQ(v.report.checks.size(), 9u);
   EXPECT_EQ(v.report.checks[0].id, "COSE_DECODE");
   EXPECT_FALSE(v.report.checks[0].passed);
   for (size_t i = 1; i < v.report.checks.size(); ++i) {
@@ -202,6 +210,9 @@ TEST_F(NitroTest, RejectsBadOptions) {
   EXPECT_EQ(VerifyNitroEvidence(doc_, {.pinned_roots = {root_}, .chain_time_unix_seconds = INT64_MAX})
                 .status().code(),
             StatusCode::kInvalidArgument);
+  // A maximum age without a clock would silently be an archived check.
+  EXPECT_EQ(VerifyNitroEvidence(doc_, {.pinned_roots = {root_}, .max_age_millis = 1000}).status().code(),
+            StatusCode::kInvalidArgument);
   const std::vector<ByteSpan> many(kNitroMaxPinnedRoots + 1, ByteSpan(root_));
   EXPECT_EQ(VerifyNitroEvidence(doc_, {.pinned_roots = many}).status().code(), StatusCode::kInvalidArgument);
 }
@@ -211,6 +222,184 @@ TEST_F(NitroTest, RejectsOversizeDocument) {
   EXPECT_EQ(ParseNitroDocument(big).status().code(), StatusCode::kLimitExceeded);
   const NitroVerification v = Verify(big, {.pinned_roots = {root_}});
   EXPECT_EQ(v.report.checks[0].code, "LIMIT_EXCEEDED");
+}
+
+// A live session (clock and maximum age) judges the chain now, never at the
+// document's own time: one minute after the real document's leaf expired it
+// fails, however generous the maximum age.
+TEST_F(NitroTest, LiveSessionsJudgeTheChainNow) {
+  FakeClock after_leaf(int64_t{1725730659 + 60} * 1000);
+  const int64_t ten_years = int64_t{10} * 365 * 86400 * 1000;
+  NitroVerification v = Verify({.pinned_roots = {root_}, .clock = &after_leaf, .max_age_millis = ten_years});
+  EXPECT_FALSE(v.verified());
+  EXPECT_EQ(v.chain_time_unix_seconds, 1725730659 + 60);
+  EXPECT_TRUE(Find(v.report, kCheckMaxAge)->passed);
+  const EvidenceCheck* chain = Find(v.report, kCheckChainValidAtTime);
+  EXPECT_FALSE(chain->passed);
+  EXPECT_NE(chain->detail.find("(now)"), std::string::npos) << chain->detail;
+  // Archived evidence is judged at its own time only without a clock, or
+  // when the caller names that time explicitly.
+  EXPECT_TRUE(Verify({.pinned_roots = {root_}}).verified());
+  v = Verify({.pinned_roots = {root_}, .chain_time_unix_seconds = kDocTimestampMs / 1000,
+              .clock = &after_leaf, .max_age_millis = ten_years});
+  EXPECT_TRUE(v.verified()) << v.report.ToStatus().ToString();
+  EXPECT_NE(Find(v.report, kCheckChainValidAtTime)->detail.find("(given time)"), std::string::npos);
+}
+
+// ---- Hardening checks on documents signed here ------------------------------------
+
+constexpr int64_t kBuiltAtMs = kToday * 1000;
+
+struct Ca {
+  crypto::P384PrivateKey key;
+  Bytes der;
+};
+
+Ca MakeCa(const std::string& name, const Ca* issuer, crypto::CertificateRole role = crypto::CertificateRole::kCa) {
+  StatusOr<crypto::P384PrivateKey> key = crypto::P384PrivateKey::Generate();
+  EXPECT_TRUE(key.ok());
+  crypto::CertificateParams params{.common_name = name, .not_before = kToday - 3600,
+                                   .not_after = kToday + 86400, .role = role};
+  StatusOr<Bytes> der = issuer == nullptr
+                            ? crypto::IssueRootCertificate(*key, params)
+                            : crypto::IssueCertificate(issuer->key, issuer->der, key->SpkiDer(), params);
+  EXPECT_TRUE(der.ok()) << der.status().ToString();
+  return Ca{*std::move(key), der.ok() ? *der : Bytes{}};
+}
+
+void AppendText(std::string_view text, Bytes* out) {
+  cbor::AppendHead(3, text.size(), out);
+  out->insert(out->end(), text.begin(), text.end());
+}
+void AppendBstr(ByteSpan b, Bytes* out) {
+  cbor::AppendHead(2, b.size(), out);
+  out->insert(out->end(), b.begin(), b.end());
+}
+
+// A Nitro-shaped document signed with `leaf`: PCRs 0..15 (`pcrs` for the
+// first ones, zero after), the given certificate and cabundle.
+Bytes BuildDocument(const Ca& leaf, const std::vector<Bytes>& cabundle, const std::vector<Bytes>& pcrs) {
+  Bytes payload;
+  cbor::AppendHead(5, 9, &payload);
+  AppendText("module_id", &payload);
+  AppendText("i-test", &payload);
+  AppendText("digest", &payload);
+  AppendText("SHA384", &payload);
+  AppendText("timestamp", &payload);
+  cbor::AppendHead(0, kBuiltAtMs, &payload);
+  AppendText("pcrs", &payload);
+  cbor::AppendHead(5, 16, &payload);
+  for (uint64_t i = 0; i < 16; ++i) {
+    cbor::AppendHead(0, i, &payload);
+    AppendBstr(i < pcrs.size() ? pcrs[i] : Bytes(48, 0), &payload);
+  }
+  AppendText("certificate", &payload);
+  AppendBstr(leaf.der, &payload);
+  AppendText("cabundle", &payload);
+  cbor::AppendHead(4, cabundle.size(), &payload);
+  for (const Bytes& c : cabundle) AppendBstr(c, &payload);
+  for (const char* key : {"public_key", "user_data", "nonce"}) {
+    AppendText(key, &payload);
+    payload.push_back(0xf6);
+  }
+  const Bytes protected_header = {0xa1, 0x01, 0x38, 0x22};
+  StatusOr<Bytes> tbs = cose::Sign1ToBeSigned(protected_header, {}, payload);
+  StatusOr<Bytes> sig = leaf.key.Sign(*tbs, crypto::EcdsaSignatureFormat::kRawRS);
+  EXPECT_TRUE(sig.ok());
+  Bytes out;
+  cbor::AppendHead(4, 4, &out);
+  AppendBstr(protected_header, &out);
+  cbor::AppendHead(5, 0, &out);
+  AppendBstr(payload, &out);
+  AppendBstr(*sig, &out);
+  return out;
+}
+
+class NitroHardeningTest : public ::testing::Test {
+ protected:
+  NitroVerification Verify(ByteSpan doc, ByteSpan root, bool allow_debug = false) {
+    StatusOr<NitroVerification> v =
+        VerifyNitroEvidence(doc, {.pinned_roots = {root}, .allow_debug = allow_debug});
+    EXPECT_TRUE(v.ok());
+    return v.ok() ? *std::move(v) : NitroVerification{};
+  }
+  const std::vector<Bytes> measured_ = {Bytes(48, 0xa0), Bytes(48, 0xa1), Bytes(48, 0xa2)};
+  const Ca root_ = MakeCa("root", nullptr);
+  const Ca int1_ = MakeCa("intermediate 1", &root_);
+  const Ca int2_ = MakeCa("intermediate 2", &int1_);
+  const Ca leaf_ = MakeCa("leaf", &int2_, crypto::CertificateRole::kLeaf);
+};
+
+TEST_F(NitroHardeningTest, OrderedBundleVerifies) {
+  const NitroVerification v = Verify(BuildDocument(leaf_, {root_.der, int1_.der, int2_.der}, measured_), root_.der);
+  EXPECT_TRUE(v.verified()) << v.report.ToStatus().ToString();
+  EXPECT_TRUE(Find(v.report, kCheckCabundleOrder)->passed);
+  EXPECT_TRUE(Find(v.report, kCheckNotDebugMode)->passed);
+}
+
+// OpenSSL builds the path whatever the order, so only CABUNDLE_ORDER sees these.
+TEST_F(NitroHardeningTest, MisorderedOrPaddedBundleIsRefused) {
+  NitroVerification v = Verify(BuildDocument(leaf_, {root_.der, int2_.der, int1_.der}, measured_), root_.der);
+  EXPECT_TRUE(Find(v.report, kCheckChainValidAtTime)->passed);
+  EXPECT_EQ(Find(v.report, kCheckCabundleOrder)->code, "VERIFICATION_FAILED");
+  EXPECT_FALSE(v.verified());
+
+  // A CA issued by the last intermediate but not the leaf's issuer, appended.
+  const Ca stray = MakeCa("stray", &int2_);
+  v = Verify(BuildDocument(leaf_, {root_.der, int1_.der, int2_.der, stray.der}, measured_), root_.der);
+  EXPECT_TRUE(Find(v.report, kCheckChainValidAtTime)->passed);
+  EXPECT_NE(Find(v.report, kCheckCabundleOrder)->detail.find("certificate is not issued by cabundle[3]"), std::string::npos)
+      << Find(v.report, kCheckCabundleOrder)->detail;
+  EXPECT_FALSE(v.verified());
+}
+
+TEST_F(NitroHardeningTest, BundleEntriesMustBeDistinctCas) {
+  // A CA named like intermediate 1, issued by intermediate 2, signing the leaf.
+  const Ca again = MakeCa("intermediate 1", &int2_);
+  const Ca leaf = MakeCa("leaf", &again, crypto::CertificateRole::kLeaf);
+  NitroVerification v = Verify(BuildDocument(leaf, {root_.der, int1_.der, int2_.der, again.der}, measured_),
+                               root_.der);
+  EXPECT_NE(Find(v.report, kCheckCabundleOrder)->detail.find("repeats the subject"), std::string::npos)
+      << Find(v.report, kCheckCabundleOrder)->detail;
+  EXPECT_FALSE(v.verified());
+  // A leaf certificate in the bundle: not a CA.
+  v = Verify(BuildDocument(leaf_, {root_.der, int1_.der, leaf_.der}, measured_), root_.der);
+  EXPECT_NE(Find(v.report, kCheckCabundleOrder)->detail.find("cabundle[2] is not a CA"), std::string::npos)
+      << Find(v.report, kCheckCabundleOrder)->detail;
+  EXPECT_FALSE(v.verified());
+  // cabundle[0] must be the (self-issued) root, even when the caller pins another CA.
+  v = Verify(BuildDocument(leaf_, {int1_.der, int2_.der}, measured_), int1_.der);
+  EXPECT_TRUE(Find(v.report, kCheckRootPinned)->passed);
+  EXPECT_NE(Find(v.report, kCheckCabundleOrder)->detail.find("not a self-issued root"), std::string::npos)
+      << Find(v.report, kCheckCabundleOrder)->detail;
+  EXPECT_FALSE(v.verified());
+}
+
+TEST_F(NitroHardeningTest, BundleLengthIsOneToEight) {
+  NitroVerification v = Verify(BuildDocument(leaf_, {}, measured_), root_.der);
+  EXPECT_FALSE(Find(v.report, kCheckPayloadFields)->passed);
+  std::vector<Bytes> nine = {root_.der, int1_.der, int2_.der};
+  while (nine.size() <= kNitroMaxCabundle) nine.push_back(int2_.der);
+  v = Verify(BuildDocument(leaf_, nine, measured_), root_.der);
+  EXPECT_FALSE(Find(v.report, kCheckPayloadFields)->passed);
+  EXPECT_FALSE(v.verified());
+}
+
+TEST_F(NitroHardeningTest, DebugModeDocumentsNeedAllowDebug) {
+  const Bytes debug = BuildDocument(leaf_, {root_.der, int1_.der, int2_.der}, {});
+  NitroVerification v = Verify(debug, root_.der);
+  EXPECT_FALSE(v.verified());
+  const EvidenceCheck* check = Find(v.report, kCheckNotDebugMode);
+  EXPECT_EQ(check->code, "VERIFICATION_FAILED");
+  EXPECT_NE(check->detail.find("debug-mode"), std::string::npos) << check->detail;
+  EXPECT_TRUE(Find(v.report, kCheckSignature)->passed);  // only the mode is wrong
+  v = Verify(debug, root_.der, /*allow_debug=*/true);
+  EXPECT_TRUE(v.verified()) << v.report.ToStatus().ToString();
+  EXPECT_NE(Find(v.report, kCheckNotDebugMode)->detail.find("accepted"), std::string::npos);
+  // One non-zero PCR among 0..2 is not debug mode.
+  const Bytes partly = BuildDocument(leaf_, {root_.der, int1_.der, int2_.der},
+                                     {Bytes(48, 0), Bytes(48, 0), Bytes(48, 1)});
+  EXPECT_TRUE(Verify(partly, root_.der).verified());
 }
 
 TEST(EvidenceReportTest, VerifiedOnlyWhenEveryCheckPassed) {
