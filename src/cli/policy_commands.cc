@@ -219,7 +219,7 @@ void PrintText(const Policy& p, const std::string& signature_line) {
   for (const policy::MeasurementTuple& t : p.measurements) {
     std::printf("  %s %s\n", t.platform.c_str(), t.name.c_str());
     for (const auto& [index, value] : t.values) {
-      std::printf("    %s=%s\n", policy::NitroPcrName(index).c_str(), HexEncode(value).c_str());
+      std::printf("    %s=%s\n", policy::MeasurementName(t.platform, index).c_str(), HexEncode(value).c_str());
     }
   }
   if (p.any_model) {

@@ -133,6 +133,32 @@ TEST(Appraise, TupleMatchingDetails) {
   EXPECT_TRUE(Appraise(policy, in).allowed);
 }
 
+// A TDX tuple is matched against TDX measurements only: the same bytes
+// reported by another platform do not match it, and a TDX root does not
+// anchor Nitro evidence.
+TEST(Appraise, TdxTupleMatchesOnlyTdxEvidence) {
+  const Fixture f;
+  Policy policy = SamplePolicy();
+  MeasurementTuple tdx{.platform = "tdx", .name = "td", .values = {}};
+  for (uint32_t i = 0; i < 4; ++i) tdx.values[i] = Filled(48, static_cast<uint8_t>(0x40 + i));
+  policy.measurements.push_back(tdx);
+  policy.roots.push_back({.platform = "tdx", .name = "intel", .der = policy.roots[0].der,
+                          .evaluation = false});
+  ASSERT_TRUE(ValidatePolicy(policy).ok()) << ValidatePolicy(policy).ToString();
+  AppraisalInput in = f.Good();
+  in.platform = "tdx";
+  in.measurements = tdx.values;
+  in.measurements[4] = Filled(48, 0x99);  // rtmr3 not pinned: ignored
+  const Verdict v = Appraise(policy, in);
+  EXPECT_TRUE(v.allowed);
+  EXPECT_EQ(Check(v, kCheckMeasurementsAllowed).detail, "matches tuple 'td'");
+  in.measurements[2].back() ^= 1;  // rtmr1 changed
+  ExpectOnlyFailure(Appraise(policy, in), kCheckMeasurementsAllowed, "NO_TUPLE_MATCHES");
+  AppraisalInput as_nitro = f.Good();
+  as_nitro.measurements = tdx.values;  // the TDX values presented as Nitro PCRs
+  ExpectOnlyFailure(Appraise(policy, as_nitro), kCheckMeasurementsAllowed, "NO_TUPLE_MATCHES");
+}
+
 TEST(Appraise, RootMustBeInPolicyForThatPlatform) {
   const Fixture f;
   AppraisalInput in = f.Good();
@@ -146,11 +172,16 @@ TEST(Appraise, RootMustBeInPolicyForThatPlatform) {
   in.matched_root_der = ByteSpan(f.aws).first(f.aws.size() - 1);
   EXPECT_EQ(Check(Appraise(SamplePolicy(), in), kCheckRootTrusted).code, "ROOT_NOT_IN_POLICY");
   in = f.Good();
-  in.platform = "tdx";
+  in.platform = "sgx";
   v = Appraise(SamplePolicy(), in);
   EXPECT_FALSE(v.allowed);
   EXPECT_EQ(Check(v, kCheckRootTrusted).code, "PLATFORM_UNKNOWN");
   EXPECT_EQ(Check(v, kCheckMeasurementsAllowed).code, "NO_TUPLE_MATCHES");
+  // A known platform whose roots the policy does not list: the Nitro root
+  // does not anchor TDX evidence.
+  in.platform = "tdx";
+  v = Appraise(SamplePolicy(), in);
+  EXPECT_EQ(Check(v, kCheckRootTrusted).code, "ROOT_NOT_IN_POLICY");
 }
 
 TEST(Appraise, EvaluationRootOnlyWhenAllowed) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <set>
+#include <span>
 #include <utility>
 
 #include "crypto/x509.h"
@@ -70,8 +71,44 @@ Status CheckRoots(const Policy& p) {
   return OkStatus();
 }
 
-Status CheckNitroValues(const std::string& where, const MeasurementTuple& tuple,
-                        bool allow_evaluation) {
+// Per-platform measurement layout: name, byte size, required in a tuple.
+struct MeasurementSlot {
+  std::string_view name;
+  size_t size;
+  bool required;
+};
+constexpr MeasurementSlot kTdxSlots[] = {
+    {"mrtd", 48, true},        {"rtmr0", 48, true},   {"rtmr1", 48, true},
+    {"rtmr2", 48, true},       {"rtmr3", 48, false},  {"mrconfigid", 48, false},
+    {"mrowner", 48, false},    {"mrownerconfig", 48, false},
+};
+constexpr MeasurementSlot kSnpSlots[] = {{"measurement", 48, true}, {"host_data", 32, true}};
+
+std::span<const MeasurementSlot> SlotsOf(std::string_view platform) {
+  if (platform == kPlatformTdx) return kTdxSlots;
+  if (platform == kPlatformSnp) return kSnpSlots;
+  return {};
+}
+
+Status CheckValues(const std::string& where, const MeasurementTuple& tuple,
+                   bool allow_evaluation) {
+  if (tuple.platform != kPlatformNitro) {
+    const auto slots = SlotsOf(tuple.platform);
+    for (const auto& [index, value] : tuple.values) {
+      if (index >= slots.size()) return Invalid(where + ": unknown measurement index");
+      if (value.size() != slots[index].size) {
+        return Invalid(where + ": " + std::string(slots[index].name) + " must be " +
+                       std::to_string(slots[index].size) + " bytes");
+      }
+    }
+    for (size_t i = 0; i < slots.size(); ++i) {
+      if (slots[i].required && tuple.values.count(static_cast<uint32_t>(i)) == 0) {
+        return Invalid(where + ": " + std::string(slots[i].name) + " missing (required for " +
+                       tuple.platform + ")");
+      }
+    }
+    return OkStatus();
+  }
   for (const auto& [index, value] : tuple.values) {
     if (index >= kMaxValuesPerTuple) return Invalid(where + ": PCR index above 31");
     if (value.size() != kNitroPcrSize) {
@@ -94,7 +131,7 @@ Status CheckTuple(const std::string& where, const MeasurementTuple& tuple, bool 
   RETURN_IF_ERROR(ValidateText(where + ".name", tuple.name));
   if (tuple.values.empty()) return Invalid(where + ".values is empty");
   RETURN_IF_ERROR(CheckCount(where + ".values", tuple.values.size(), kMaxValuesPerTuple));
-  return CheckNitroValues(where + ".values", tuple, allow_evaluation);
+  return CheckValues(where + ".values", tuple, allow_evaluation);
 }
 
 Status CheckMeasurements(const Policy& p) {
@@ -142,7 +179,26 @@ Status CheckModels(const Policy& p) {
 
 }  // namespace
 
-bool IsKnownPlatform(std::string_view platform) { return platform == kPlatformNitro; }
+bool IsKnownPlatform(std::string_view platform) {
+  return platform == kPlatformNitro || platform == kPlatformTdx || platform == kPlatformSnp;
+}
+
+StatusOr<uint32_t> MeasurementIndex(std::string_view platform, std::string_view name) {
+  if (platform == kPlatformNitro) return NitroPcrIndex(name);
+  const auto slots = SlotsOf(platform);
+  if (slots.empty()) return InvalidArgumentError("policy: unknown platform");
+  for (size_t i = 0; i < slots.size(); ++i) {
+    if (slots[i].name == name) return static_cast<uint32_t>(i);
+  }
+  return InvalidArgumentError("policy: unknown " + std::string(platform) + " measurement name");
+}
+
+std::string MeasurementName(std::string_view platform, uint32_t index) {
+  if (platform == kPlatformNitro) return NitroPcrName(index);
+  const auto slots = SlotsOf(platform);
+  if (index < slots.size()) return std::string(slots[index].name);
+  return "?" + std::to_string(index);
+}
 
 Status ValidateText(std::string_view field, std::string_view text) {
   if (text.empty() || text.size() > kMaxStringSize) {

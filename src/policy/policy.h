@@ -12,9 +12,9 @@
 // Fail-closed choices: an empty `roots`, `measurements` or `models` list
 // allows nothing (a deny-all policy is valid: it is how an owner revokes
 // every enclave); allowing every model needs the explicit `any_model` flag,
-// which may not be combined with a model list. Only the "nitro" platform is
-// known; any other platform name is rejected, so a policy written for a
-// future platform fails closed on an older client.
+// which may not be combined with a model list. The platforms "nitro", "tdx"
+// and "snp" are known; any other platform name is rejected, so a policy
+// written for a future platform fails closed on an older client.
 //
 // Thread-safety: plain values and pure functions.
 #ifndef EML_POLICY_POLICY_H_
@@ -52,11 +52,13 @@ inline constexpr int64_t kPolicyClockSkewS = 300;
 inline constexpr int64_t kEvidenceFutureSkewMs = 60'000;
 
 inline constexpr std::string_view kPlatformNitro = "nitro";
+inline constexpr std::string_view kPlatformTdx = "tdx";  // Intel TDX quotes
+inline constexpr std::string_view kPlatformSnp = "snp";  // AMD SEV-SNP reports
 inline constexpr size_t kSha256Size = 32;
 inline constexpr size_t kNitroPcrSize = 48;
 
 struct TrustedRoot {
-  std::string platform;  // "nitro"
+  std::string platform;  // "nitro" (AWS Nitro root), "tdx" (Intel SGX root CA), "snp" (an AMD ARK)
   std::string name;      // for people and verdict details only
   Bytes der;             // the root certificate, DER
   bool evaluation = false;  // a development root: accepted only with allow_evaluation
@@ -65,9 +67,14 @@ struct TrustedRoot {
 
 // Measurements that are allowed TOGETHER: evidence matches the tuple only if
 // every listed index has exactly the listed value in the same evidence.
-// Indices not listed are not constrained. For "nitro" the index is the PCR
-// number (0..31), every value is 48 bytes, and PCR0, PCR1 and PCR2 must all
-// be listed.
+// Indices not listed are not constrained. Names, indices, sizes and the
+// required ones per platform (MeasurementIndex below):
+//   nitro  pcr0..pcr31 -> 0..31, 48 bytes each; pcr0, pcr1, pcr2 required
+//   tdx    mrtd 0, rtmr0..rtmr3 1..4, mrconfigid 5, mrowner 6,
+//          mrownerconfig 7, 48 bytes each; mrtd, rtmr0, rtmr1, rtmr2 required
+//          (rtmr3 is extended at run time by the workload; pin it if it is
+//          stable in your deployment)
+//   snp    measurement 0 (48 bytes), host_data 1 (32 bytes); both required
 struct MeasurementTuple {
   std::string platform;
   std::string name;
@@ -105,6 +112,13 @@ Status ValidatePolicy(const Policy& policy);
 Status ValidateText(std::string_view field, std::string_view text);
 
 bool IsKnownPlatform(std::string_view platform);
+
+// Measurement names of a known platform (table above) <-> indices. One
+// spelling per index ("pcr01" is refused). InvalidArgument for an unknown
+// platform or name.
+StatusOr<uint32_t> MeasurementIndex(std::string_view platform, std::string_view name);
+// "?<index>" for an index the platform does not define.
+std::string MeasurementName(std::string_view platform, uint32_t index);
 
 // Nitro measurement names: "pcr0".."pcr31" <-> 0..31.
 StatusOr<uint32_t> NitroPcrIndex(std::string_view name);

@@ -263,7 +263,7 @@ TEST(PolicyCbor, TextRules) {
 
 TEST(PolicyCbor, RootRules) {
   Policy p = SamplePolicy();
-  p.roots[0].platform = "tdx";
+  p.roots[0].platform = "sgx";
   ExpectRejected(VerifyPolicy(p), StatusCode::kUnsupported, "roots[0].platform");
   p = SamplePolicy();
   p.roots[0].der.clear();
@@ -287,7 +287,7 @@ TEST(PolicyCbor, RootRules) {
 
 TEST(PolicyCbor, TupleRules) {
   Policy p = SamplePolicy();
-  p.measurements[0].platform = "snp";
+  p.measurements[0].platform = "sgx";
   ExpectRejected(VerifyPolicy(p), StatusCode::kUnsupported, "measurements[0].platform");
   p = SamplePolicy();
   p.measurements[0].values.clear();

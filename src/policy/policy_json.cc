@@ -141,17 +141,17 @@ StatusOr<TrustedRoot> RootFromJson(const json& object, const std::string& where,
   return root;
 }
 
-// {"pcrN": hex, ...}; names and sizes are checked, required PCRs are left
-// to ValidatePolicy.
-StatusOr<std::map<uint32_t, Bytes>> NitroValuesFromJson(const json& values,
-                                                        const std::string& where) {
+// {"<measurement name>": hex, ...} for `platform` (policy.h); names are
+// checked here, sizes and required ones by ValidatePolicy.
+StatusOr<std::map<uint32_t, Bytes>> ValuesFromJson(std::string_view platform, const json& values,
+                                                   const std::string& where) {
   if (!values.is_object()) return Invalid(where + " is not an object");
   if (values.size() > kMaxValuesPerTuple) {
     return LimitExceededError("policy json: " + where + " has too many values");
   }
   std::map<uint32_t, Bytes> out;
   for (const auto& item : values.items()) {
-    ASSIGN_OR_RETURN(uint32_t index, NitroPcrIndex(item.key()));
+    ASSIGN_OR_RETURN(uint32_t index, MeasurementIndex(platform, item.key()));
     ASSIGN_OR_RETURN(Bytes value, GetHex(values, where, item.key()));
     out.emplace(index, std::move(value));
   }
@@ -164,8 +164,11 @@ StatusOr<MeasurementTuple> TupleFromJson(const json& object, const std::string& 
   MeasurementTuple tuple;
   ASSIGN_OR_RETURN(tuple.platform, GetString(object, where, "platform"));
   ASSIGN_OR_RETURN(tuple.name, GetString(object, where, "name"));
-  // Only nitro exists; ValidatePolicy checks the platform itself.
-  ASSIGN_OR_RETURN(tuple.values, NitroValuesFromJson(object.at("values"), Field(where, "values")));
+  if (!IsKnownPlatform(tuple.platform)) {  // the same code ValidatePolicy gives
+    return UnsupportedError("policy json: " + Field(where, "platform") + " is not a known platform");
+  }
+  ASSIGN_OR_RETURN(tuple.values,
+                   ValuesFromJson(tuple.platform, object.at("values"), Field(where, "values")));
   return tuple;
 }
 
@@ -237,7 +240,7 @@ json RootToJson(const TrustedRoot& root) {
 
 json TupleToJson(const MeasurementTuple& tuple) {
   json values = json::object();
-  for (const auto& [index, value] : tuple.values) values[NitroPcrName(index)] = HexEncode(value);
+  for (const auto& [index, value] : tuple.values) values[MeasurementName(tuple.platform, index)] = HexEncode(value);
   return {{"platform", tuple.platform}, {"name", tuple.name}, {"values", std::move(values)}};
 }
 
@@ -291,7 +294,7 @@ StatusOr<Policy> PolicyFromJson(std::string_view text, const JsonOptions& option
 StatusOr<std::map<uint32_t, Bytes>> NitroMeasurementsFromJson(std::string_view text) {
   ASSIGN_OR_RETURN(json root, ParseStrict(text));
   try {
-    ASSIGN_OR_RETURN(auto values, NitroValuesFromJson(root, "measurements file"));
+    ASSIGN_OR_RETURN(auto values, ValuesFromJson(kPlatformNitro, root, "measurements file"));
     // The same rules as a policy tuple, checked by the one validator.
     const MeasurementTuple tuple{.platform = std::string(kPlatformNitro), .name = "file",
                                  .values = values};

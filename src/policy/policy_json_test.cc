@@ -145,8 +145,59 @@ TEST(PolicyJson, MeasurementNames) {
 TEST(PolicyJson, ValidationAppliesToJsonToo) {
   ExpectRejected(ParseEdited("\"model_hash\": \"aaaa", "\"model_hash\": \"aa"),
                  "model_hash must be 32 bytes");
-  ExpectRejected(ParseEdited("\"platform\": \"nitro\"", "\"platform\": \"tdx\""),
+  ExpectRejected(ParseEdited("\"platform\": \"nitro\"", "\"platform\": \"sgx\""),
                  "not a known platform");
+}
+
+// TDX and SEV-SNP tuples and roots: names, sizes and required values
+// (policy.h), in JSON and through ValidatePolicy.
+TEST(PolicyJson, TdxAndSnpTuples) {
+  const std::string h48 = std::string(96, 'a'), h32 = std::string(64, 'b');
+  auto with_tuple = [&](const std::string& tuple) {
+    std::string text = PolicyToJson(SamplePolicy());
+    const std::string anchor = "\"measurements\": [";
+    const size_t at = text.find(anchor);
+    EXPECT_NE(at, std::string::npos);
+    text.insert(at + anchor.size(), tuple + ",");
+    return PolicyFromJson(text);
+  };
+  const std::string tdx = R"({"platform": "tdx", "name": "td", "values": {"mrtd": ")" + h48 +
+                          R"(", "rtmr0": ")" + h48 + R"(", "rtmr1": ")" + h48 +
+                          R"(", "rtmr2": ")" + h48 + R"("}})";
+  StatusOr<Policy> p = with_tuple(tdx);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  const MeasurementTuple& t = p->measurements[0];
+  EXPECT_EQ(t.platform, "tdx");
+  EXPECT_EQ(t.values.size(), 4u);
+  EXPECT_EQ(t.values.at(0), testing::Filled(48, 0xaa));  // mrtd is index 0
+  EXPECT_EQ(MeasurementName("tdx", 4), "rtmr3");
+  // Round trip keeps the names.
+  const std::string again = PolicyToJson(*p);
+  EXPECT_NE(again.find("\"rtmr2\": \"" + h48 + "\""), std::string::npos);
+  StatusOr<Policy> reread = PolicyFromJson(again, {.allow_der_files = false});
+  ASSERT_TRUE(reread.ok()) << reread.status().ToString();
+  EXPECT_EQ(*reread, *p);
+
+  std::string missing = tdx;
+  missing.replace(missing.find(", \"rtmr2\""), 8 + 4 + 96 + 1, "");
+  ExpectRejected(with_tuple(missing), "rtmr2 missing (required for tdx)");
+  ExpectRejected(with_tuple(R"({"platform": "tdx", "name": "td", "values": {"pcr0": ")" + h48 + R"("}})"),
+                 "unknown tdx measurement name");
+  std::string short_mrtd = tdx;
+  short_mrtd.replace(short_mrtd.find(h48), 96, h32);
+  ExpectRejected(with_tuple(short_mrtd), "mrtd must be 48 bytes");
+
+  const std::string snp = R"({"platform": "snp", "name": "vm", "values": {"measurement": ")" +
+                          h48 + R"(", "host_data": ")" + h32 + R"("}})";
+  p = with_tuple(snp);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->measurements[0].values.at(1), testing::Filled(32, 0xbb));  // host_data is index 1
+  ExpectRejected(with_tuple(R"({"platform": "snp", "name": "vm", "values": {"measurement": ")" +
+                            h48 + R"("}})"),
+                 "host_data missing (required for snp)");
+  ExpectRejected(with_tuple(R"({"platform": "snp", "name": "vm", "values": {"measurement": ")" +
+                            h48 + R"(", "host_data": ")" + h48 + R"("}})"),
+                 "host_data must be 32 bytes");
 }
 
 TEST(PolicyJson, CertificateFileSizeLimit) {
