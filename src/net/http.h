@@ -6,7 +6,8 @@
 // keep-alive with Content-Length bodies; no chunked request bodies, no
 // trailers, no upgrades, no obsolete line folding. Everything is bounded:
 //   request/status line  <= 8 KiB
-//   header section       <= 64 KiB and <= 100 header fields
+//   header section       <= 64 KiB and <= 100 header fields, both counted
+//                        as the serialiser writes them (see below)
 //   body                 <= the caller's max_body (never more than 64 MiB)
 // Violations are InvalidArgument (malformed), LimitExceeded (too large) or
 // Unsupported (another HTTP version, Transfer-Encoding), found from the bytes
@@ -63,6 +64,14 @@ inline constexpr size_t kHttpMaxStartLine = 8 * 1024;
 inline constexpr size_t kHttpMaxHeaderBytes = 64 * 1024;
 inline constexpr size_t kHttpMaxHeaderCount = 100;
 inline constexpr size_t kHttpMaxBody = size_t{64} << 20;
+// How the header limits count, on the parser's and the serialiser's side
+// alike, so that a message that parsed can always be serialised and parsed
+// again: every field except Content-Length as "name: value" CRLF, plus the
+// final CRLF, plus kHttpContentLengthReserve bytes and one field for the
+// Content-Length line the serialiser writes. (So at most 99 other fields.)
+// The bytes actually read are bounded too: start line, CRLF and header
+// section as received must fit in kHttpMaxStartLine + 2 + kHttpMaxHeaderBytes.
+inline constexpr size_t kHttpContentLengthReserve = 40;
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
