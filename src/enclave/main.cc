@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -30,9 +31,11 @@
 #include "core/status.h"
 #include "enclave/enclave.h"
 #include "enclave/model_service.h"
+#include "enclave/package_boot.h"
 #include "enclave/server.h"
 #include "engine/synth.h"
 #include "net/endpoint.h"
+#include "policy/owner_key.h"
 
 namespace {
 
@@ -50,6 +53,14 @@ struct Flags {
   std::string tee = "dev";
   std::string nsm_simulator;  // --tee nitro only: simulated NSM, dev CA in this directory
   std::string ready_file;
+  // Encrypted package (enclave/package_boot.h).
+  std::string package;
+  std::string owner_pubkey;  // HEX or @FILE
+  std::string kms_proxy;
+  std::string kms_region = "us-east-1";
+  std::string kms_host;
+  std::string storage_proxy;
+  bool report_startup = false;
   size_t max_sessions = 64;
   int threads = 0;
   int64_t handshake_timeout_ms = 10'000;
@@ -68,9 +79,13 @@ int ExitCodeFor(const Status& s) {
 void Log(const std::string& line) { std::fprintf(stderr, "eml-enclave: %s\n", line.c_str()); }
 
 // The configuration that PCR1 measures: everything that changes what the
-// enclave enforces. Deployment details (addresses, paths) are not in it.
-std::string CanonicalConfig(const Flags& f) {
-  return "eml-enclave config v1\ntee=" + f.tee + "\nmax_sessions=" +
+// enclave enforces, including the model owner's key when the model comes
+// from a package (so a key policy pinning PCR1 pins the owner). Deployment
+// details (addresses, paths) are not in it.
+std::string CanonicalConfig(const Flags& f, const eml::Bytes& owner_key) {
+  const std::string owner =
+      owner_key.empty() ? "" : "owner_pubkey=" + eml::HexEncode(owner_key) + "\n";
+  return "eml-enclave config v1\ntee=" + f.tee + "\n" + owner + "max_sessions=" +
          std::to_string(f.max_sessions) + "\nhandshake_timeout_ms=" +
          std::to_string(f.handshake_timeout_ms) + "\nidle_timeout_s=" +
          std::to_string(f.idle_timeout_s) + "\nlifetime_s=" + std::to_string(f.lifetime_s) +
@@ -115,45 +130,127 @@ Status WriteReadyFile(const std::string& path, uint32_t port, const eml::enclave
   return Status::Ok();
 }
 
-Status Run(Flags f) {
-  ASSIGN_OR_RETURN(eml::net::Endpoint endpoint, eml::net::Endpoint::Parse(f.listen));
-  ASSIGN_OR_RETURN(const std::string model_dir, ResolveModelDir(&f));
-  const bool id_ok = !f.model_id.empty() && f.model_id.size() <= 256 &&
-                     f.model_id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                  "0123456789._-") == std::string::npos;
-  if (!id_ok) {
-    return Status(eml::StatusCode::kInvalidArgument,
-                  "--model-id: 1..256 characters of [A-Za-z0-9._-]");
-  }
-  if (f.model_version.empty() || f.model_version.size() > 128 ||
-      f.model_version.find_first_of("\"\\") != std::string::npos ||
-      std::any_of(f.model_version.begin(), f.model_version.end(),
-                  [](char c) { return c < 0x20 || c > 0x7e; })) {
-    return Status(eml::StatusCode::kInvalidArgument,
-                  "--model-version: 1..128 printable characters, no quotes or backslashes");
-  }
-  ASSIGN_OR_RETURN(eml::enclave::ModelIdentity identity,
-                   eml::enclave::ComputeModelIdentity(model_dir, f.model_id, f.model_version));
-  const std::string config = CanonicalConfig(f);
-  ASSIGN_OR_RETURN(eml::attest::DevMeasurements measurements,
-                   eml::attest::MeasureDevEnclave("/proc/self/exe", eml::AsBytes(config),
-                                                  identity.hash));
-  if (f.print_measurements) {
-    std::printf("{\"pcr0\":\"%s\",\"pcr1\":\"%s\",\"pcr2\":\"%s\"}\n",
-                eml::HexEncode(measurements.pcr0).c_str(), eml::HexEncode(measurements.pcr1).c_str(),
-                eml::HexEncode(measurements.pcr2).c_str());
-    return Status::Ok();
-  }
-
+// The evidence provider --tee names, measuring this binary, its config and
+// the model (dev and simulated evidence put these into PCR0..2).
+StatusOr<eml::attest::SelectedTee> SelectProvider(const Flags& f,
+                                                  const eml::attest::DevMeasurements& m) {
   eml::attest::TeeSelection tee{.tee = f.tee, .nsm_simulator_dir = f.nsm_simulator};
   tee.dev.state_dir = f.state_dir;
-  tee.dev.measurements = measurements;
-  ASSIGN_OR_RETURN(eml::attest::SelectedTee selected, eml::attest::SelectTee(tee));
-  auto provider = std::move(selected.provider);
+  tee.dev.measurements = m;
+  return eml::attest::SelectTee(tee);
+}
+
+// The model from an encrypted package: manifest and owner signature first
+// (the model hash is then known and goes into the measurements), key
+// release with evidence, then decryption into locked memory. The data key
+// is wiped when this returns.
+struct PackagedModel {
+  std::unique_ptr<eml::enclave::ModelService> model;
+  std::unique_ptr<eml::attest::EvidenceProvider> provider;
+  std::string provider_description;
+  eml::attest::DevMeasurements measurements;
+};
+
+StatusOr<PackagedModel> BootFromPackage(const Flags& f, const eml::Bytes& owner_key,
+                                        const std::string& config,
+                                        const eml::engine::EngineOptions& engine_options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  eml::enclave::StartupReport report;
+  eml::enclave::PackageLocation location{.uri = f.package, .storage_proxy = std::nullopt};
+  if (!f.storage_proxy.empty()) {
+    ASSIGN_OR_RETURN(location.storage_proxy, eml::net::Endpoint::Parse(f.storage_proxy));
+  }
+  ASSIGN_OR_RETURN(auto source, eml::enclave::OpenPackageSource(location));
+  ASSIGN_OR_RETURN(eml::model::VerifiedManifest manifest,
+                   eml::enclave::OpenPackage(*source, owner_key, &report));
+  PackagedModel out;
+  ASSIGN_OR_RETURN(out.measurements,
+                   eml::attest::MeasureDevEnclave("/proc/self/exe", eml::AsBytes(config),
+                                                  manifest.model_hash));
+  ASSIGN_OR_RETURN(eml::attest::SelectedTee selected, SelectProvider(f, out.measurements));
+  out.provider = std::move(selected.provider);
+  out.provider_description = selected.description;
+  if (f.kms_proxy.empty()) {
+    return Status(eml::StatusCode::kInvalidArgument, "--package needs --kms-proxy");
+  }
+  eml::enclave::KeyReleaseOptions kms{.kms_proxy = {}, .region = f.kms_region,
+                                      .kms_host = f.kms_host};
+  ASSIGN_OR_RETURN(kms.kms_proxy, eml::net::Endpoint::Parse(f.kms_proxy));
+  ASSIGN_OR_RETURN(eml::SecretBytes data_key,
+                   eml::enclave::ReleaseDataKey(manifest, *out.provider, kms, &report));
+  ASSIGN_OR_RETURN(out.model, eml::enclave::LoadPackageModel(*source, manifest, data_key,
+                                                             engine_options, &report));
+  report.total_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (f.report_startup) Log(eml::enclave::FormatStartupReport(report));
+  return out;
+}
+
+Status Run(Flags f) {
+  ASSIGN_OR_RETURN(eml::net::Endpoint endpoint, eml::net::Endpoint::Parse(f.listen));
   eml::engine::EngineOptions engine_options;
   engine_options.num_threads = f.threads;
-  ASSIGN_OR_RETURN(auto model, eml::enclave::ModelService::Load(model_dir, f.model_id,
-                                                                f.model_version, engine_options));
+  eml::Bytes owner_key;
+  if (!f.owner_pubkey.empty()) {
+    ASSIGN_OR_RETURN(owner_key, eml::policy::OwnerPublicKeyFromArg(f.owner_pubkey));
+  }
+  if (f.package.empty() != owner_key.empty()) {
+    return Status(eml::StatusCode::kInvalidArgument,
+                  "--package and --owner-pubkey go together");
+  }
+  const std::string config = CanonicalConfig(f, owner_key);
+  std::unique_ptr<eml::enclave::ModelService> model;
+  std::unique_ptr<eml::attest::EvidenceProvider> provider;
+  std::string provider_description;
+  eml::attest::DevMeasurements measurements;
+  if (!f.package.empty()) {
+    if (f.print_measurements) {
+      return Status(eml::StatusCode::kInvalidArgument,
+                    "--print-measurements with --package: PCR2 depends on the package; "
+                    "start the enclave and read its log, or compute it from the manifest");
+    }
+    ASSIGN_OR_RETURN(PackagedModel packaged, BootFromPackage(f, owner_key, config, engine_options));
+    model = std::move(packaged.model);
+    provider = std::move(packaged.provider);
+    provider_description = std::move(packaged.provider_description);
+    measurements = std::move(packaged.measurements);
+    f.model_id = model->identity().id;
+    f.model_version = model->identity().version;
+  } else {
+    ASSIGN_OR_RETURN(const std::string model_dir, ResolveModelDir(&f));
+    const bool id_ok = !f.model_id.empty() && f.model_id.size() <= 256 &&
+                       f.model_id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                    "0123456789._-") == std::string::npos;
+    if (!id_ok) {
+      return Status(eml::StatusCode::kInvalidArgument,
+                    "--model-id: 1..256 characters of [A-Za-z0-9._-]");
+    }
+    if (f.model_version.empty() || f.model_version.size() > 128 ||
+        f.model_version.find_first_of("\"\\") != std::string::npos ||
+        std::any_of(f.model_version.begin(), f.model_version.end(),
+                    [](char c) { return c < 0x20 || c > 0x7e; })) {
+      return Status(eml::StatusCode::kInvalidArgument,
+                    "--model-version: 1..128 printable characters, no quotes or backslashes");
+    }
+    ASSIGN_OR_RETURN(eml::enclave::ModelIdentity identity,
+                     eml::enclave::ComputeModelIdentity(model_dir, f.model_id, f.model_version));
+    ASSIGN_OR_RETURN(measurements,
+                     eml::attest::MeasureDevEnclave("/proc/self/exe", eml::AsBytes(config),
+                                                    identity.hash));
+    if (f.print_measurements) {
+      std::printf("{\"pcr0\":\"%s\",\"pcr1\":\"%s\",\"pcr2\":\"%s\"}\n",
+                  eml::HexEncode(measurements.pcr0).c_str(), eml::HexEncode(measurements.pcr1).c_str(),
+                  eml::HexEncode(measurements.pcr2).c_str());
+      return Status::Ok();
+    }
+
+    ASSIGN_OR_RETURN(eml::attest::SelectedTee selected, SelectProvider(f, measurements));
+    provider = std::move(selected.provider);
+    provider_description = selected.description;
+    ASSIGN_OR_RETURN(model, eml::enclave::ModelService::Load(model_dir, f.model_id,
+                                                             f.model_version, engine_options));
+  }
+  const eml::enclave::ModelIdentity& identity = model->identity();
   eml::enclave::EnclaveOptions options;
   options.limits.handshake_timeout = std::chrono::milliseconds(f.handshake_timeout_ms);
   options.limits.idle_timeout = std::chrono::seconds(f.idle_timeout_s);
@@ -164,7 +261,7 @@ Status Run(Flags f) {
                                                                &eml::SystemClock::Get()));
   ASSIGN_OR_RETURN(auto server,
                    eml::enclave::Server::Listen(enclave.get(), endpoint, f.max_sessions));
-  Log("evidence: " + selected.description);
+  Log("evidence: " + provider_description);
   Log("model " + f.model_id + " v" + f.model_version + " hash " + eml::HexEncode(identity.hash));
   Log("pcr0 " + eml::HexEncode(measurements.pcr0));
   Log("listening on " + endpoint.host + ":" + std::to_string(server->port()) +
@@ -222,6 +319,15 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(16, 65536));
   app.add_option("--ready-file", f.ready_file, "write {port, receipt key} JSON once listening");
   app.add_flag("--print-measurements", f.print_measurements, "print PCR0..2 as JSON and exit");
+  app.add_option("--package", f.package,
+                 "encrypted model package: a directory, or storage:PREFIX via --storage-proxy");
+  app.add_option("--owner-pubkey", f.owner_pubkey,
+                 "model owner's Ed25519 public key (HEX or @FILE); measured in PCR1");
+  app.add_option("--kms-proxy", f.kms_proxy, "the host's KMS proxy (HOST:PORT or vsock:CID:PORT)");
+  app.add_option("--kms-region", f.kms_region, "AWS region of the KMS key");
+  app.add_option("--kms-host", f.kms_host, "Host header for KMS (default kms.REGION.amazonaws.com)");
+  app.add_option("--storage-proxy", f.storage_proxy, "the host's storage proxy, for storage:PREFIX");
+  app.add_flag("--report-startup", f.report_startup, "log the cold-start breakdown");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -41,6 +41,11 @@ class ModelService {
   static StatusOr<std::unique_ptr<ModelService>> Load(const std::string& model_dir,
                                                       std::string id, std::string version,
                                                       const engine::EngineOptions& options);
+  // A model already built in memory (an encrypted package, enclave/package_boot.h).
+  static std::unique_ptr<ModelService> FromEmbedder(
+      ModelIdentity identity, std::unique_ptr<engine::SentenceEmbedder> embedder) {
+    return std::unique_ptr<ModelService>(new ModelService(std::move(identity), std::move(embedder)));
+  }
 
   const ModelIdentity& identity() const { return identity_; }
 

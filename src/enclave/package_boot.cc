@@ -1,0 +1,172 @@
+#include "enclave/package_boot.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "core/encoding.h"
+#include "crypto/random.h"
+#include "crypto/rsa.h"
+#include "kms/kms_client.h"
+#include "kms/kms_json.h"
+#include "net/http.h"
+
+namespace eml::enclave {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double MillisSince(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// Prefixes a stage name so the operator sees where a boot stopped.
+Status InStage(std::string_view stage, const Status& s) {
+  return Status(s.code(), std::string(stage) + ": " + std::string(s.message()));
+}
+
+constexpr auto kProxyTimeout = std::chrono::seconds(30);
+constexpr size_t kMaxCredentialsResponse = 16 * 1024;
+
+}  // namespace
+
+StatusOr<std::unique_ptr<model::PackageSource>> OpenPackageSource(const PackageLocation& location) {
+  constexpr std::string_view kStorage = "storage:";
+  if (location.uri.empty()) return InvalidArgumentError("--package: empty");
+  if (std::string_view(location.uri).substr(0, kStorage.size()) == kStorage) {
+    return UnsupportedError("--package storage: needs the storage proxy client (not built yet)");
+  }
+  return std::unique_ptr<model::PackageSource>(new model::DirectoryPackageSource(location.uri));
+}
+
+StatusOr<model::VerifiedManifest> OpenPackage(model::PackageSource& source,
+                                              ByteSpan owner_public_key, StartupReport* report) {
+  const Clock::time_point t0 = Clock::now();
+  StatusOr<Bytes> cose = source.ReadManifest(model::kMaxManifestSize);
+  if (!cose.ok()) return InStage("package manifest", cose.status());
+  StatusOr<model::VerifiedManifest> manifest = model::VerifyManifest(*cose, owner_public_key);
+  if (!manifest.ok()) return InStage("package manifest", manifest.status());
+  report->manifest_ms = MillisSince(t0);
+  return manifest;
+}
+
+StatusOr<kms::Credentials> FetchProxyCredentials(const net::Endpoint& kms_proxy) {
+  net::HttpRequest request{.method = "GET", .target = "/eml/v1/credentials", .headers = {},
+                           .body = {}};
+  request.headers.emplace_back("Host", "eml-host");
+  ASSIGN_OR_RETURN(net::HttpResponse response,
+                   net::HttpRoundTrip(kms_proxy, request, kMaxCredentialsResponse,
+                                      net::Deadline::In(kProxyTimeout)));
+  if (response.status != 200) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "credentials: the KMS proxy answered HTTP " + std::to_string(response.status));
+  }
+  ASSIGN_OR_RETURN(nlohmann::json object,
+                   kms::ParseJsonObject(AsStringView(response.body), kMaxCredentialsResponse));
+  kms::Credentials credentials;
+  ASSIGN_OR_RETURN(credentials.access_key_id,
+                   kms::GetRequiredString(object, "AccessKeyId", 128));
+  ASSIGN_OR_RETURN(std::string secret, kms::GetRequiredString(object, "SecretAccessKey", 256));
+  credentials.secret_access_key = SecretBytes(AsBytes(secret));
+  SecureWipe(secret.data(), secret.size());
+  ASSIGN_OR_RETURN(std::optional<std::string> token,
+                   kms::GetString(object, "SessionToken", 8192));
+  credentials.session_token = token.value_or("");
+  return credentials;
+}
+
+StatusOr<SecretBytes> ReleaseDataKey(const model::VerifiedManifest& manifest,
+                                     attest::EvidenceProvider& provider,
+                                     const KeyReleaseOptions& options, StartupReport* report) {
+  // A fresh RSA-2048 key for this release only: KMS encrypts the data key
+  // to it, and it dies with this function.
+  Clock::time_point t0 = Clock::now();
+  StatusOr<crypto::RsaPrivateKey> rsa = crypto::RsaPrivateKey::Generate2048();
+  if (!rsa.ok()) return InStage("key release", rsa.status());
+  const Bytes spki = rsa->PublicKeySpkiDer();
+  Bytes nonce(32);
+  RETURN_IF_ERROR(crypto::RandomBytes(nonce));
+  StatusOr<Bytes> evidence = provider.Attest(spki, manifest.model_hash, nonce);
+  if (!evidence.ok()) return InStage("evidence for KMS", evidence.status());
+  report->evidence_ms = MillisSince(t0);
+
+  t0 = Clock::now();
+  kms::Credentials credentials;
+  if (options.credentials.has_value()) {
+    credentials = kms::Credentials{options.credentials->access_key_id,
+                                   options.credentials->secret_access_key.Clone(),
+                                   options.credentials->session_token};
+  } else {
+    StatusOr<kms::Credentials> fetched = FetchProxyCredentials(options.kms_proxy);
+    if (!fetched.ok()) return InStage("key release", fetched.status());
+    credentials = std::move(fetched).value();
+  }
+  const net::Endpoint proxy = options.kms_proxy;
+  kms::KmsClientOptions client_options{
+      .region = options.region,
+      .host = options.kms_host,
+      .credentials = std::move(credentials),
+      .transport = [proxy](const net::HttpRequest& r) {
+        return net::HttpRoundTrip(proxy, r, kms::kMaxKmsResponseSize,
+                                  net::Deadline::In(kProxyTimeout));
+      },
+      .clock = nullptr};
+  StatusOr<kms::KmsClient> client = kms::KmsClient::Create(std::move(client_options));
+  if (!client.ok()) return InStage("key release", client.status());
+  const kms::KmsRecipient recipient{.attestation_document = *evidence, .private_key = &*rsa};
+  StatusOr<kms::DecryptResult> released = client->Decrypt(
+      {.ciphertext_blob = manifest.manifest.wrapped_data_key,
+       .key_id = manifest.manifest.kms_key_id,
+       .encryption_context = manifest.manifest.encryption_context,
+       .recipient = &recipient});
+  if (!released.ok()) return InStage("key release", released.status());
+  if (released->plaintext.size() != model::kDataKeySize) {
+    return InvalidArgumentError("key release: the data key is not " +
+                                std::to_string(model::kDataKeySize) + " bytes");
+  }
+  report->key_release_ms = MillisSince(t0);
+  return std::move(released->plaintext);
+}
+
+StatusOr<std::unique_ptr<ModelService>> LoadPackageModel(model::PackageSource& source,
+                                                         const model::VerifiedManifest& manifest,
+                                                         const SecretBytes& data_key,
+                                                         const engine::EngineOptions& options,
+                                                         StartupReport* report) {
+  model::DecryptOptions decrypt;
+  if (options.num_threads > 0) decrypt.num_threads = std::min(options.num_threads, 64);
+  StatusOr<std::shared_ptr<model::DecryptedPackage>> plain =
+      model::DecryptPackage(source, manifest, data_key, decrypt);
+  if (!plain.ok()) return InStage("package", plain.status());
+  const Clock::time_point t0 = Clock::now();
+  std::shared_ptr<model::DecryptedPackage> files = std::move(plain).value();
+  StatusOr<std::unique_ptr<engine::SentenceEmbedder>> embedder =
+      engine::SentenceEmbedder::LoadFromMemory({files->FileMap(), files}, options);
+  if (!embedder.ok()) return InStage("model load", embedder.status());
+  const model::PackageTimings& t = files->timings();
+  report->fetch_ms = t.fetch_ms;
+  report->decrypt_ms = t.decrypt_ms;
+  report->verify_ms = t.verify_ms;
+  report->load_ms = MillisSince(t0);
+  report->plaintext_bytes = t.plaintext_bytes;
+  report->memory_locked = t.memory_locked;
+  ModelIdentity identity{manifest.manifest.model_id, manifest.manifest.model_version,
+                         manifest.payload, manifest.model_hash};
+  return ModelService::FromEmbedder(std::move(identity), std::move(embedder).value());
+}
+
+std::string FormatStartupReport(const StartupReport& r) {
+  char line[512];
+  std::snprintf(line, sizeof(line),
+                "startup: manifest %.1f ms, evidence %.1f ms, key release %.1f ms, fetch %.1f ms, "
+                "decrypt %.1f ms, verify %.1f ms, load %.1f ms, total %.1f ms (%.1f MB, memory %s)",
+                r.manifest_ms, r.evidence_ms, r.key_release_ms, r.fetch_ms, r.decrypt_ms,
+                r.verify_ms, r.load_ms, r.total_ms, static_cast<double>(r.plaintext_bytes) / 1e6,
+                r.memory_locked ? "locked" : "NOT locked");
+  return line;
+}
+
+}  // namespace eml::enclave
