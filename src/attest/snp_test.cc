@@ -658,6 +658,28 @@ TEST_F(SnpSyntheticTest, SignatureByAnotherKeyIsRejected) {
   EXPECT_EQ(Failed(v), std::vector<std::string>{"SNP_SIGNATURE:VERIFICATION_FAILED"});
 }
 
+TEST_F(SnpSyntheticTest, OnlyAmdsPssProfileIsAcceptedInTheChain) {
+  // The same ASK (same key and name) signed by the ARK with PKCS#1 v1.5, and
+  // with RSASSA-PSS using a 32-byte salt: OpenSSL alone would accept both.
+  const Bytes report = Report(milan_);
+  for (const char* variant : {"milan/ask_pkcs1.der", "milan/ask_salt32.der"}) {
+    SCOPED_TRACE(variant);
+    SnpVerifyOptions options = Options(milan_);
+    options.chain_der = {milan_.vcek, ReadFileOrFail(TestdataPath(variant)), milan_.ark};
+    const SnpVerification v = Verify(report, options);
+    EXPECT_EQ(Failed(v), std::vector<std::string>{"SNP_CHAIN_VALID_AT_TIME:VERIFICATION_FAILED"});
+    EXPECT_NE(Find(v.report, kSnpCheckChain)->detail.find("RSASSA-PSS"), std::string::npos);
+  }
+}
+
+TEST_F(SnpSyntheticTest, LeafMustBeTheKindTheReportNames) {
+  // SIGNING_KEY says VLEK (flags bits 4:2 = 1) but the leaf is a VCEK.
+  const Bytes report = Report(milan_, [](Bytes& r) { r[kOffFlags] = 1 << 2; });
+  const SnpVerification v = Verify(report, Options(milan_));
+  EXPECT_EQ(Code(v, kSnpCheckCollateral), "VERIFICATION_FAILED");
+  EXPECT_NE(Find(v.report, kSnpCheckCollateral)->detail.find("signed by the VLEK"), std::string::npos);
+}
+
 TEST_F(SnpSyntheticTest, ProductOfReportAndCertificateMustAgree) {
   // The Turin template (CPUID 1Ah/02h) signed with the Milan VCEK's key.
   Pki mixed = milan_;

@@ -4,6 +4,8 @@
 For each product (Milan, Turin) it creates, in <product>/:
   ark.der       self-signed "ARK-<product>", RSA-2048, RSASSA-PSS SHA-384/MGF1-SHA-384/salt 48
   ask.der       "SEV-<product>" CA (pathlen 0) signed by the ARK, same PSS profile
+  ask_pkcs1.der, ask_salt32.der
+                the same ASK signed with PKCS#1 v1.5 / with PSS and a 32-byte salt
   vcek.der      "SEV-VCEK" with a P-384 key and AMD's VCEK extensions (productName,
                 blSPL/teeSPL/snpSPL/ucodeSPL, Turin also fmcSPL, hwID)
   vcek_key.p8   the VCEK's private key, PKCS#8 DER (a throwaway test key), so
@@ -91,7 +93,13 @@ def make(product, spec, out_dir):
     ark = ca_extensions(builder(ark_name, ark_name, ark_key.public_key()), None, True)
     ark = ark.sign(ark_key, hashes.SHA384(), rsa_padding=PSS)
     ask = ca_extensions(builder(ask_name, ark_name, ask_key.public_key()), 0, False)
-    ask = ask.sign(ark_key, hashes.SHA384(), rsa_padding=PSS)
+    ask_unsigned = ask
+    ask = ask_unsigned.sign(ark_key, hashes.SHA384(), rsa_padding=PSS)
+    # The same ASK signed with algorithms outside AMD's profile: PKCS#1 v1.5,
+    # and RSASSA-PSS with a 32-byte salt.
+    ask_pkcs1 = ask_unsigned.sign(ark_key, hashes.SHA384(), rsa_padding=padding.PKCS1v15())
+    ask_salt32 = ask_unsigned.sign(ark_key, hashes.SHA384(), rsa_padding=padding.PSS(
+        mgf=padding.MGF1(hashes.SHA384()), salt_length=32))
 
     vcek = builder(name("SEV-VCEK"), ask_name, vcek_key.public_key())
     vcek = unrecognized(vcek, AMD + "1", der_int(spec["struct_version"]))
@@ -108,6 +116,8 @@ def make(product, spec, out_dir):
     write(os.path.join(out_dir, "ark.der"), ark.public_bytes(der))
     write(os.path.join(out_dir, "ask.der"), ask.public_bytes(der))
     write(os.path.join(out_dir, "vcek.der"), vcek.public_bytes(der))
+    write(os.path.join(out_dir, "ask_pkcs1.der"), ask_pkcs1.public_bytes(der))
+    write(os.path.join(out_dir, "ask_salt32.der"), ask_salt32.public_bytes(der))
     write(os.path.join(out_dir, "vcek_key.p8"), vcek_key.private_bytes(
         der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     return {"product": product, "product_name": spec["product_name"], "tcb": tcb,
