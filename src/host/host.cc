@@ -9,6 +9,7 @@
 #include <string>
 
 #include "host/admin.h"
+#include "host/kms_proxy.h"
 #include "host/log.h"
 #include "host/recorder.h"
 #include "host/relay.h"
@@ -45,10 +46,14 @@ long long MillisSince(SteadyClock::time_point start) {
 
 }  // namespace
 
-Status WriteReadyFile(const std::string& path, uint32_t listen_port, uint32_t admin_port) {
+Status WriteReadyFile(const std::string& path, uint32_t listen_port, uint32_t admin_port,
+                      uint32_t kms_proxy_port, uint32_t storage_proxy_port) {
   const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  const std::string json = "{\"listen\":" + std::to_string(listen_port) +
-                           ",\"admin\":" + std::to_string(admin_port) + "}\n";
+  std::string json = "{\"listen\":" + std::to_string(listen_port) +
+                     ",\"admin\":" + std::to_string(admin_port);
+  if (kms_proxy_port != 0) json += ",\"kms_proxy\":" + std::to_string(kms_proxy_port);
+  if (storage_proxy_port != 0) json += ",\"storage_proxy\":" + std::to_string(storage_proxy_port);
+  json += "}\n";
   const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return IoError("ready file: open " + tmp + ": " + std::strerror(errno));
   const ssize_t n = write(fd, json.data(), json.size());
@@ -77,10 +82,12 @@ StatusOr<std::unique_ptr<Host>> Host::Start(HostOptions options) {
           host->admin_listener_.endpoint().ToString().c_str(),
           host->options_.enclave.ToString().c_str(), host->options_.max_connections,
           host->options_.idle_timeout_s);
+  // On failure the destructor stops and joins the admin thread and proxies.
+  RETURN_IF_ERROR(host->StartProxies());
   if (!host->options_.ready_file.empty()) {
-    // On failure the destructor stops and joins the admin thread.
-    RETURN_IF_ERROR(
-        WriteReadyFile(host->options_.ready_file, host->listen_port(), host->admin_port()));
+    RETURN_IF_ERROR(WriteReadyFile(host->options_.ready_file, host->listen_port(),
+                                   host->admin_port(), host->kms_proxy_port(),
+                                   host->storage_proxy_port()));
   }
   return host;
 }
@@ -92,10 +99,71 @@ Host::Host(HostOptions options, net::Listener listener, net::Listener admin_list
       admin_listener_(std::move(admin_listener)),
       sessions_(std::move(sessions)) {}
 
+Status Host::StartProxies() {
+  const bool kms = options_.kms_proxy.has_value();
+  const bool storage = options_.storage_proxy.has_value();
+  if (!kms && !storage) return OkStatus();
+  RETURN_IF_ERROR(InitUpstreamLibrary());
+  StatusOr<CredentialSource> creds = CredentialSource::FromFileOrEnvironment(options_.credentials_file);
+  if (creds.ok()) {
+    credentials_ = std::move(*creds);
+  } else if (!options_.storage_s3.empty() || !options_.credentials_file.empty()) {
+    return creds.status();  // S3 cannot work without them; a named file must load
+  } else {
+    LogLine("no AWS credentials in the environment: %s answers 503",
+            std::string(kCredentialsPath).c_str());
+  }
+  const CredentialSource* source = credentials_ ? &*credentials_ : nullptr;
+  const UpstreamOptions upstream{
+      .connect_timeout = std::chrono::milliseconds(options_.connect_timeout_ms),
+      .total_timeout = std::chrono::milliseconds(options_.upstream_timeout_ms),
+      .max_response_body = size_t{1} << 20,
+      .aws_sigv4 = {},
+      .aws_user_password = {}};
+  const auto server_options = [this](std::string name, size_t max_body) {
+    return ProxyServerOptions{.name = std::move(name),
+                              .max_connections = options_.proxy_max_connections,
+                              .request_timeout = std::chrono::milliseconds(options_.upstream_timeout_ms),
+                              .max_request_body = max_body,
+                              .record_dir = options_.record_dir};
+  };
+  if (kms) {
+    ASSIGN_OR_RETURN(const UpstreamUrl url, ParseUpstreamUrl(options_.kms_upstream));
+    if (!url.path.empty()) return InvalidArgumentError("--kms-upstream: URL must have no path");
+    ProxyHandler handler = MakeKmsHandler(
+        KmsProxyConfig{.upstream_base = url.base, .upstream = upstream, .credentials = source});
+    ASSIGN_OR_RETURN(kms_proxy_, ProxyServer::Start(*options_.kms_proxy,
+                                                    server_options("kms", size_t{1} << 20),
+                                                    std::move(handler)));
+  }
+  if (storage) {
+    if (!options_.storage_dir.empty()) {
+      ASSIGN_OR_RETURN(storage_backend_, OpenDirectoryBackend(options_.storage_dir));
+    } else {
+      ASSIGN_OR_RETURN(storage_backend_,
+                       OpenS3Backend(S3BackendOptions{.url = options_.storage_s3,
+                                                      .region = options_.s3_region,
+                                                      .credentials = source,
+                                                      .upstream = upstream}));
+    }
+    // Storage requests are GET/HEAD: no body.
+    ASSIGN_OR_RETURN(storage_proxy_, ProxyServer::Start(*options_.storage_proxy,
+                                                        server_options("storage", 0),
+                                                        MakeStorageHandler(*storage_backend_)));
+  }
+  return OkStatus();
+}
+
+void Host::StopProxies() {
+  if (kms_proxy_) kms_proxy_->Stop();
+  if (storage_proxy_) storage_proxy_->Stop();
+}
+
 Host::~Host() {
   Stop();
   sessions_->ShutdownAndJoin();
   if (admin_thread_.joinable()) admin_thread_.join();
+  StopProxies();
 }
 
 void Host::Stop() {
@@ -107,6 +175,7 @@ void Host::Run() {
   while (!listener_.is_shut_down()) AcceptOne();
   sessions_->ShutdownAndJoin();
   if (admin_thread_.joinable()) admin_thread_.join();
+  StopProxies();
   LogLine("stopped");
 }
 

@@ -57,9 +57,45 @@ Status Apply(std::string_view flag, std::string_view value, HostOptions* o) {
   } else if (flag == "--ready-file") {
     if (value.empty()) return FlagError(flag, "needs a file name");
     o->ready_file = std::string(value);
+  } else if (flag == "--kms-proxy") {
+    ASSIGN_OR_RETURN(o->kms_proxy, ParseEndpointFlag(flag, value));
+  } else if (flag == "--storage-proxy") {
+    ASSIGN_OR_RETURN(o->storage_proxy, ParseEndpointFlag(flag, value));
+  } else if (flag == "--kms-upstream" || flag == "--storage-dir" || flag == "--storage-s3" ||
+             flag == "--s3-region" || flag == "--credentials-file") {
+    if (value.empty()) return FlagError(flag, "needs a value");
+    std::string* field = flag == "--kms-upstream"   ? &o->kms_upstream
+                         : flag == "--storage-dir" ? &o->storage_dir
+                         : flag == "--storage-s3"  ? &o->storage_s3
+                         : flag == "--s3-region"   ? &o->s3_region
+                                                   : &o->credentials_file;
+    *field = std::string(value);
+  } else if (flag == "--proxy-max-connections") {
+    ASSIGN_OR_RETURN(const long long v, ParseInt(flag, value, 1, 1024));
+    o->proxy_max_connections = static_cast<size_t>(v);
+  } else if (flag == "--upstream-timeout-ms") {
+    ASSIGN_OR_RETURN(const long long v, ParseInt(flag, value, 1, 600000));
+    o->upstream_timeout_ms = static_cast<int>(v);
   } else {
     return FlagError(flag, "unknown flag (see --help)");
   }
+  return OkStatus();
+}
+
+// Flags that only make sense together.
+Status CheckProxyFlags(const HostOptions& o) {
+  if (o.kms_proxy.has_value() != !o.kms_upstream.empty()) {
+    return FlagError("--kms-proxy", "and --kms-upstream go together");
+  }
+  const bool dir = !o.storage_dir.empty();
+  const bool s3 = !o.storage_s3.empty();
+  if (o.storage_proxy.has_value() && dir == s3) {
+    return FlagError("--storage-proxy", "needs exactly one of --storage-dir and --storage-s3");
+  }
+  if (!o.storage_proxy.has_value() && (dir || s3)) {
+    return FlagError(dir ? "--storage-dir" : "--storage-s3", "needs --storage-proxy");
+  }
+  if (s3 != !o.s3_region.empty()) return FlagError("--s3-region", "goes with --storage-s3");
   return OkStatus();
 }
 
@@ -90,6 +126,7 @@ StatusOr<HostOptions> ParseHostArgs(std::span<const std::string_view> args) {
   for (std::string_view required : {"--listen", "--enclave", "--admin"}) {
     if (!seen.contains(required)) return FlagError(required, "is required");
   }
+  RETURN_IF_ERROR(CheckProxyFlags(o));
   return o;
 }
 
@@ -97,6 +134,9 @@ std::string Usage() {
   return "usage: eml-host --listen HOST:PORT --enclave HOST:PORT|vsock:CID:PORT --admin HOST:PORT\n"
          "                [--max-connections N] [--idle-timeout-s S] [--connect-timeout-ms MS]\n"
          "                [--record DIR] [--ready-file FILE]\n"
+         "                [--kms-proxy ENDPOINT --kms-upstream URL]\n"
+         "                [--storage-proxy ENDPOINT (--storage-dir DIR | --storage-s3 URL --s3-region R)]\n"
+         "                [--credentials-file FILE] [--proxy-max-connections N] [--upstream-timeout-ms MS]\n"
          "\n"
          "Untrusted blind relay: copies bytes between each client connection and a new\n"
          "connection to the enclave, parsing none of them.\n"
@@ -107,7 +147,17 @@ std::string Usage() {
          "  --idle-timeout-s S        close a connection after S s without traffic (default 300)\n"
          "  --connect-timeout-ms MS   enclave connect timeout (default 5000)\n"
          "  --record DIR              append relayed bytes to DIR/conn-<n>.c2e / .e2c (testing)\n"
-         "  --ready-file FILE         once listening, write {\"listen\":P,\"admin\":P} to FILE\n";
+         "  --ready-file FILE         once listening, write {\"listen\":P,\"admin\":P,...} to FILE\n"
+         "Proxies for the enclave (docs/proxy.md):\n"
+         "  --kms-proxy ENDPOINT      serve the enclave's KMS requests (TCP or vsock)\n"
+         "  --kms-upstream URL        https://kms.REGION.amazonaws.com or http://127.0.0.1:PORT\n"
+         "  --storage-proxy ENDPOINT  serve package objects (GET/HEAD /OBJECT, Range)\n"
+         "  --storage-dir DIR         ... from this directory\n"
+         "  --storage-s3 URL          ... from S3: http(s)://ENDPOINT/BUCKET[/PREFIX] (path style)\n"
+         "  --s3-region R             the bucket's region (SigV4 scope)\n"
+         "  --credentials-file FILE   AWS_ACCESS_KEY_ID=... lines (re-read per use); else environment\n"
+         "  --proxy-max-connections N connections per proxy (default 16, 1..1024)\n"
+         "  --upstream-timeout-ms MS  limit for one KMS or S3 exchange (default 30000)\n";
 }
 
 }  // namespace eml::host
