@@ -102,8 +102,13 @@ StatusOr<KeyMetadata> ParseKeyMetadata(const json& response) {
   KeyMetadata m;
   ASSIGN_OR_RETURN(m.key_id, GetRequiredString(*it, "KeyId", kMaxKeyIdSize));
   ASSIGN_OR_RETURN(std::optional<std::string> arn, GetString(*it, "Arn", kMaxKeyIdSize));
-  ASSIGN_OR_RETURN(std::optional<std::string> description,
-                   GetString(*it, "Description", kMaxDescriptionSize));
+  std::optional<std::string> description;
+  if (auto d = it->find("Description"); d != it->end() && d->is_string() &&
+      d->get_ref<const std::string&>().empty()) {
+    description = "";  // AWS sends "" for a key without a description
+  } else {
+    ASSIGN_OR_RETURN(description, GetString(*it, "Description", kMaxDescriptionSize));
+  }
   ASSIGN_OR_RETURN(std::optional<std::string> state, GetString(*it, "KeyState", 64));
   ASSIGN_OR_RETURN(std::optional<std::string> usage, GetString(*it, "KeyUsage", 64));
   m.arn = arn.value_or("");
