@@ -181,11 +181,25 @@ TEST_F(NsmExamplesTest, EveryTruncationAndFlipIsHandled) {
 TEST(NsmParseTest, RejectsMalformedResponses) {
   Bytes big(kNsmMaxResponseSize + 1, 0x00);
   EXPECT_EQ(ParseNsmGetRandomResponse(big).status().code(), StatusCode::kLimitExceeded);
+  // A well-formed Attestation response one byte over the response limit.
+  const std::string attestation_head = "a16b4174746573746174696f6ea168646f63756d656e74";  // ..."document"
+  const size_t doc_size = kNsmMaxResponseSize + 1 - attestation_head.size() / 2 - 3;
+  Bytes over = Hex(attestation_head + "59" + HexEncode(Bytes{uint8_t(doc_size >> 8), uint8_t(doc_size)}));
+  over.resize(kNsmMaxResponseSize + 1, 0x84);
+  EXPECT_EQ(ParseNsmAttestationResponse(over).status().code(), StatusCode::kLimitExceeded);
+  over.resize(kNsmMaxResponseSize);  // one byte short of its own length now
+  EXPECT_EQ(ParseNsmAttestationResponse(over).status().code(), StatusCode::kOutOfRange);
+  // The variant name must match, even when the fields would.
+  const std::string ones(96, '1');
+  EXPECT_EQ(ParseNsmExtendPcrResponse(Hex("a16b4465736372696265504352a164646174615830" + ones)).status().code(),
+            StatusCode::kInvalidArgument);  // {"DescribePCR": {"data": ...}}
+  EXPECT_EQ(ParseNsmGetRandomResponse(Hex("a163466f6fa16672616e646f6d415a")).status().code(),
+            StatusCode::kInvalidArgument);  // {"Foo": {"random": h'5a'}}
+  EXPECT_TRUE(ParseNsmGetRandomResponse(Hex("a16947657452616e646f6da16672616e646f6d415a")).ok());
   // Trailing byte after a valid response.
   EXPECT_FALSE(ParseNsmLockPcrResponse(Hex("674c6f636b50435200")).ok());
   // DescribePCR with a 47-byte value; with an extra field {"ext": 0}.
   const std::string head = "a16b4465736372696265504352";
-  const std::string ones(96, '1');
   EXPECT_TRUE(ParseNsmDescribePcrResponse(Hex(head + "a2646c6f636bf564646174615830" + ones)).ok());
   EXPECT_FALSE(ParseNsmDescribePcrResponse(Hex(head + "a2646c6f636bf56464617461582f" + ones.substr(2))).ok());
   EXPECT_FALSE(ParseNsmDescribePcrResponse(Hex(head + "a3646c6f636bf564646174615830" + ones + "6365787400")).ok());
