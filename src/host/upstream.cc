@@ -109,7 +109,7 @@ StatusOr<net::HttpResponse> BuildResponse(Collected& c, long status) {
 }
 
 // The header list for libcurl, in the request's order and spelling.
-StatusOr<HeaderList> BuildHeaders(const net::HttpRequest& request, bool has_body) {
+StatusOr<HeaderList> BuildHeaders(const net::HttpRequest& request, bool has_body, bool signing) {
   HeaderList list(nullptr, &curl_slist_free_all);
   const auto append = [&list](const std::string& line) -> Status {
     curl_slist* next = curl_slist_append(list.get(), line.c_str());
@@ -123,7 +123,10 @@ StatusOr<HeaderList> BuildHeaders(const net::HttpRequest& request, bool has_body
     // would remove it).
     RETURN_IF_ERROR(append(value.empty() ? name + ";" : name + ": " + value));
   }
-  // Suppress the headers libcurl adds on its own when the request lacks them.
+  // Suppress the headers libcurl adds on its own when the request lacks them,
+  // except when libcurl signs: libcurl 7.88 lists a suppressed header in
+  // SignedHeaders although it does not send it, which breaks the signature.
+  if (signing) return list;
   if (!net::FindHeader(request.headers, "Accept")) RETURN_IF_ERROR(append("Accept:"));
   if (!net::FindHeader(request.headers, "Expect")) RETURN_IF_ERROR(append("Expect:"));
   if (has_body && !net::FindHeader(request.headers, "Content-Type")) {
@@ -202,7 +205,7 @@ StatusOr<net::HttpResponse> UpstreamExchange(const std::string& base_url,
   RETURN_IF_ERROR(SetTransport(h, options));
   RETURN_IF_ERROR(SetMethod(h, request));
   const bool has_body = !(request.method == "HEAD" || (request.method == "GET" && request.body.empty()));
-  ASSIGN_OR_RETURN(HeaderList headers, BuildHeaders(request, has_body));
+  ASSIGN_OR_RETURN(HeaderList headers, BuildHeaders(request, has_body, !options.aws_sigv4.empty()));
   RETURN_IF_ERROR(Set(h, CURLOPT_HTTPHEADER, headers.get()));
   Collected collected;
   collected.max_body = std::min(options.max_response_body, net::kHttpMaxBody);

@@ -7,8 +7,9 @@
 //
 // What is sent is exactly `request`: the method, the target appended to the
 // base URL without normalisation (CURLOPT_PATH_AS_IS), every header in order
-// and spelling, and the body. libcurl's own default headers (Accept, Expect,
-// Content-Type) are suppressed unless the request has them; libcurl writes
+// and spelling, and the body. When forwarding (no aws_sigv4), libcurl's own
+// default headers (Accept, Expect, Content-Type) are suppressed unless the
+// request has them; when libcurl signs, its "Accept: */*" is sent and signed; libcurl writes
 // Content-Length from the body and Host from the URL only when the request
 // has none. HTTP/1.1 only, no redirects, no proxy (environment proxy
 // variables are ignored), http and https only.

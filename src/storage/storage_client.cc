@@ -8,6 +8,9 @@ namespace eml::storage {
 namespace {
 
 constexpr size_t kMaxObjectName = 1024;
+// Error answers (404, 416, 502) carry a short fixed text; allow that much
+// beyond the bytes asked for. A 206 body is then checked exactly.
+constexpr size_t kErrorBodyAllowance = 1024;
 
 Status Hostile(std::string_view what) {
   return VerificationFailedError("storage: proxy answer rejected: " + std::string(what));
@@ -85,7 +88,7 @@ StatusOr<Bytes> StorageClient::ReadRange(std::string_view object, uint64_t offse
                   {"Range", "bytes=" + std::to_string(offset) + "-" + std::to_string(want_last)}},
       .body = {}};
   ASSIGN_OR_RETURN(net::HttpResponse r,
-                   net::HttpRoundTrip(options_.proxy, request, length,
+                   net::HttpRoundTrip(options_.proxy, request, length + kErrorBodyAllowance,
                                       net::Deadline::In(options_.timeout)));
   if (r.status == 404) return NotFoundError("storage: no such object");
   const std::optional<std::string_view> header = net::FindHeader(r.headers, "Content-Range");

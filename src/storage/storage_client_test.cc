@@ -109,8 +109,12 @@ TEST(StorageClientTest, RejectsInconsistentAnswers) {
   EXPECT_EQ(ReadCode("HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n", 0, 5), kBad);
   EXPECT_EQ(ReadCode("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", 0, 5),
             StatusCode::kNotFound);
-  // More body than asked for is refused by the HTTP layer before reading it.
-  EXPECT_EQ(ReadCode(Partial("bytes 10-14/100", "hello, world"), 10, 5), StatusCode::kLimitExceeded);
+  // More body than the range says.
+  EXPECT_EQ(ReadCode(Partial("bytes 10-14/100", "hello, world"), 10, 5), kBad);
+  // Far more than asked for: refused by the HTTP layer from the head.
+  EXPECT_EQ(ReadCode("HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 10-14/100\r\n"
+                     "Content-Length: 100000\r\n\r\n", 10, 5),
+            StatusCode::kLimitExceeded);
   // Garbage.
   EXPECT_EQ(ReadCode("garbage\r\n\r\n", 0, 5), StatusCode::kInvalidArgument);
 }
