@@ -7,7 +7,11 @@ PACKAGES=(
   build-essential cmake ninja-build clang libclang-rt-14-dev
   libssl-dev libsodium-dev pkg-config nlohmann-json3-dev libutf8proc-dev libopenblas-dev libdnnl-dev
   libgtest-dev libgmock-dev libcli11-dev python3
+  libcurl4-openssl-dev curl
 )
+# The S3 storage test runs s3rver from npm. Debian's nodejs ships npm as a
+# separate package, NodeSource's bundles it: ask for them only when npm is missing.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
