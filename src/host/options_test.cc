@@ -85,3 +85,43 @@ TEST(HostOptionsTest, RejectsBadInput) {
 
 }  // namespace
 }  // namespace eml::host
+
+namespace eml::host {
+namespace {
+
+TEST(HostOptionsTest, ProxyFlags) {
+  StatusOr<HostOptions> o = ParseHostArgs(std::vector<std::string_view>{
+      "--listen", "127.0.0.1:0", "--enclave", "127.0.0.1:5", "--admin", "127.0.0.1:0",
+      "--kms-proxy", "vsock:any:8000", "--kms-upstream", "https://kms.eu-west-1.amazonaws.com",
+      "--storage-proxy", "127.0.0.1:0", "--storage-s3", "http://127.0.0.1:9000/b/p",
+      "--s3-region", "eu-west-1", "--credentials-file", "/c", "--proxy-max-connections", "3",
+      "--upstream-timeout-ms", "700"});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->kms_proxy->family, net::Endpoint::Family::kVsock);
+  EXPECT_EQ(o->storage_s3, "http://127.0.0.1:9000/b/p");
+  EXPECT_EQ(o->proxy_max_connections, 3u);
+  EXPECT_EQ(o->upstream_timeout_ms, 700);
+  const std::vector<std::string_view> base = {"--listen", "127.0.0.1:0", "--enclave",
+                                              "127.0.0.1:5", "--admin", "127.0.0.1:0"};
+  const std::vector<std::vector<std::string_view>> bad = {
+      {"--kms-proxy", "127.0.0.1:0"},                                   // no upstream
+      {"--kms-upstream", "http://127.0.0.1:1"},                         // no proxy
+      {"--storage-proxy", "127.0.0.1:0"},                               // no backend
+      {"--storage-proxy", "127.0.0.1:0", "--storage-dir", "/d", "--storage-s3", "http://h/b",
+       "--s3-region", "r"},                                             // two backends
+      {"--storage-dir", "/d"},                                          // no proxy
+      {"--storage-proxy", "127.0.0.1:0", "--storage-s3", "http://h/b"},  // no region
+      {"--storage-proxy", "127.0.0.1:0", "--storage-dir", "/d", "--s3-region", "r"},
+      {"--proxy-max-connections", "0"},
+      {"--upstream-timeout-ms", "0"},
+      {"--credentials-file", ""},
+  };
+  for (const auto& extra : bad) {
+    std::vector<std::string_view> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    EXPECT_FALSE(ParseHostArgs(args).ok()) << extra[0];
+  }
+}
+
+}  // namespace
+}  // namespace eml::host
