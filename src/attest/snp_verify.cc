@@ -1,8 +1,8 @@
 // VerifySnpReport: the checks listed in snp.h, each a function returning the
 // detail to report or the Status that failed it.
+#include <algorithm>
 #include <array>
 #include <cstdio>
-#include <functional>
 #include <map>
 #include <span>
 #include <string>
@@ -52,7 +52,7 @@ std::string_view SignerName(SnpSigningKey key) {
   return key == SnpSigningKey::kVcek ? "VCEK" : "VLEK";
 }
 
-std::string Hex8(uint64_t v) {
+std::string HexU64(uint64_t v) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
   return buf;
@@ -299,7 +299,7 @@ StatusOr<std::string> CheckChipId(Context& ctx) {
     return VerificationFailedError("snp: CHIP_ID differs from the VCEK's hwID " + HexEncode(hwid));
   }
   return "CHIP_ID equals the VCEK's " + std::to_string(want_size) + "-byte hwID " +
-         HexEncode(hwid.first(std::min<size_t>(hwid.size(), 8))) + "...";
+         HexEncode(hwid.first(kTurinHwIdSize)) + (want_size > kTurinHwIdSize ? "..." : "");
 }
 
 // ---- SNP_POLICY -------------------------------------------------------------------
@@ -314,11 +314,11 @@ StatusOr<std::string> CheckPolicy(Context& ctx) {
         "snp: policy allows a migration agent (bit 18) and migration agents are not allowed");
   }
   const auto bit = [&](uint64_t mask) { return (rep.policy & mask) != 0 ? "1" : "0"; };
-  return "policy " + Hex8(rep.policy) + ": debug=" + bit(kSnpPolicyDebug) +
+  return "policy " + HexU64(rep.policy) + ": debug=" + bit(kSnpPolicyDebug) +
          " migrate_ma=" + bit(kSnpPolicyMigrateMa) + " smt=" + bit(kSnpPolicySmt) +
          " single_socket=" + bit(kSnpPolicySingleSocket) + " abi>=" +
          std::to_string((rep.policy >> 8) & 0xFF) + "." + std::to_string(rep.policy & 0xFF) +
-         "; vmpl=" + std::to_string(rep.vmpl) + " platform_info=" + Hex8(rep.platform_info) +
+         "; vmpl=" + std::to_string(rep.vmpl) + " platform_info=" + HexU64(rep.platform_info) +
          " (smt_en=" + ((rep.platform_info & 1) ? "1" : "0") + ")";
 }
 
