@@ -17,6 +17,7 @@
 
 #include "core/bytes.h"
 #include "core/status.h"
+#include "kms/kms_client.h"
 
 namespace CLI {
 class App;
@@ -32,6 +33,11 @@ void AddVerifyCommands(CLI::App& app, CommandAction* action);    // eml verify (
 void AddEvidenceCommands(CLI::App& app, CommandAction* action);  // eml evidence verify
 void AddPolicyCommands(CLI::App& app, CommandAction* action);    // eml policy ...
 void AddInferCommands(CLI::App& app, CommandAction* action);     // eml infer
+void AddKmsCommands(CLI::App& app, CommandAction* action);       // eml kms ...
+
+// A KMS client for "http://HOST:PORT" (TCP; the Host header is HOST:PORT),
+// credentials from the environment, `region` or $AWS_REGION or us-east-1.
+StatusOr<kms::KmsClient> KmsClientForEndpoint(std::string_view url, std::string region);
 
 // The policy owner's public key from a --owner-pubkey argument: HEX, @FILE,
 // or "" for owner.pub in the directory of `policy_path`. kIo if unreadable.

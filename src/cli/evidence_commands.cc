@@ -13,6 +13,8 @@
 // --now apply to nitro only. Prints every check with its stable id and code,
 // the measurements and, for TDX, the TCB status. Debug-mode evidence is
 // refused unless --allow-debug.
+//   eml evidence dev-root --state-dir DIR
+// creates or loads the development CA in DIR and prints its root's path.
 // Exit status (main): 0 verified; 1 not verified (or unparseable
 // collateral); 2 usage errors (bad flags, missing --collateral) and
 // unreadable files.
@@ -25,6 +27,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "attest/dev_ca.h"
 #include "attest/nitro.h"
 #include "attest/snp.h"
 #include "attest/tdx.h"
@@ -297,6 +300,15 @@ Status RunVerify(const VerifyArgs& args) {
   return OkStatus();
 }
 
+// Creates (or loads) the development CA that `eml-enclave --state-dir DIR`
+// uses, so clients and key services can pin its root before the enclave
+// first runs. Prints the root's path.
+Status RunDevRoot(const std::string& state_dir) {
+  RETURN_IF_ERROR(attest::LoadOrCreateDevCa(state_dir, SystemClock::Get()).status());
+  std::printf("%s/%s\n", state_dir.c_str(), attest::kDevRootFile);
+  return OkStatus();
+}
+
 }  // namespace
 
 void AddEvidenceCommands(CLI::App& app, CommandAction* action) {
@@ -333,6 +345,13 @@ void AddEvidenceCommands(CLI::App& app, CommandAction* action) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   verify->callback([args, action] { *action = [args] { return RunVerify(*args); }; });
+
+  auto state_dir = std::make_shared<std::string>();
+  CLI::App* dev_root = evidence->add_subcommand(
+      "dev-root", "Create or load the development CA of an eml-enclave state directory and "
+                  "print its root certificate's path (evaluation only)");
+  dev_root->add_option("--state-dir", *state_dir, "the enclave's --state-dir")->required();
+  dev_root->callback([state_dir, action] { *action = [state_dir] { return RunDevRoot(*state_dir); }; });
 }
 
 }  // namespace eml::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     eml::cli::AddEvidenceCommands(app, &action);
     eml::cli::AddPolicyCommands(app, &action);
     eml::cli::AddInferCommands(app, &action);
+    eml::cli::AddKmsCommands(app, &action);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // Prints the help (exit 0) or the usage error (exit 2).

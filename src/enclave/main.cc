@@ -130,6 +130,11 @@ Status WriteReadyFile(const std::string& path, uint32_t port, const eml::enclave
   return Status::Ok();
 }
 
+void PrintMeasurements(const eml::attest::DevMeasurements& m) {
+  std::printf("{\"pcr0\":\"%s\",\"pcr1\":\"%s\",\"pcr2\":\"%s\"}\n", eml::HexEncode(m.pcr0).c_str(),
+              eml::HexEncode(m.pcr1).c_str(), eml::HexEncode(m.pcr2).c_str());
+}
+
 // The evidence provider --tee names, measuring this binary, its config and
 // the model (dev and simulated evidence put these into PCR0..2).
 StatusOr<eml::attest::SelectedTee> SelectProvider(const Flags& f,
@@ -167,6 +172,10 @@ StatusOr<PackagedModel> BootFromPackage(const Flags& f, const eml::Bytes& owner_
   ASSIGN_OR_RETURN(out.measurements,
                    eml::attest::MeasureDevEnclave("/proc/self/exe", eml::AsBytes(config),
                                                   manifest.model_hash));
+  if (f.print_measurements) {  // needs only the signed manifest, no key
+    PrintMeasurements(out.measurements);
+    return out;
+  }
   ASSIGN_OR_RETURN(eml::attest::SelectedTee selected, SelectProvider(f, out.measurements));
   out.provider = std::move(selected.provider);
   out.provider_description = selected.description;
@@ -204,12 +213,8 @@ Status Run(Flags f) {
   std::string provider_description;
   eml::attest::DevMeasurements measurements;
   if (!f.package.empty()) {
-    if (f.print_measurements) {
-      return Status(eml::StatusCode::kInvalidArgument,
-                    "--print-measurements with --package: PCR2 depends on the package; "
-                    "start the enclave and read its log, or compute it from the manifest");
-    }
     ASSIGN_OR_RETURN(PackagedModel packaged, BootFromPackage(f, owner_key, config, engine_options));
+    if (f.print_measurements) return Status::Ok();
     model = std::move(packaged.model);
     provider = std::move(packaged.provider);
     provider_description = std::move(packaged.provider_description);
@@ -238,9 +243,7 @@ Status Run(Flags f) {
                      eml::attest::MeasureDevEnclave("/proc/self/exe", eml::AsBytes(config),
                                                     identity.hash));
     if (f.print_measurements) {
-      std::printf("{\"pcr0\":\"%s\",\"pcr1\":\"%s\",\"pcr2\":\"%s\"}\n",
-                  eml::HexEncode(measurements.pcr0).c_str(), eml::HexEncode(measurements.pcr1).c_str(),
-                  eml::HexEncode(measurements.pcr2).c_str());
+      PrintMeasurements(measurements);
       return Status::Ok();
     }
 

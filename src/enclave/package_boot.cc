@@ -13,6 +13,7 @@
 #include "kms/kms_client.h"
 #include "kms/kms_json.h"
 #include "net/http.h"
+#include "storage/storage_client.h"
 
 namespace eml::enclave {
 namespace {
@@ -31,13 +32,55 @@ Status InStage(std::string_view stage, const Status& s) {
 constexpr auto kProxyTimeout = std::chrono::seconds(30);
 constexpr size_t kMaxCredentialsResponse = 16 * 1024;
 
+// Package objects PREFIX/<object> through the host's storage proxy. The
+// client checks every answer against its request; DecryptPackage checks
+// the rest (sizes, tags, hashes).
+class StoragePackageSource final : public model::PackageSource {
+ public:
+  StoragePackageSource(net::Endpoint proxy, std::string prefix)
+      : client_({.proxy = std::move(proxy)}), prefix_(std::move(prefix)) {}
+
+  StatusOr<Bytes> ReadManifest(size_t max_size) override {
+    return client_.ReadObject(Name(model::kManifestObject),
+                              std::min(max_size, storage::kMaxStorageRead));
+  }
+  StatusOr<Bytes> ReadRange(std::string_view object, uint64_t offset, size_t length) override {
+    Bytes out;
+    // The proxy answers at most kMaxStorageRead per request.
+    while (length > 0) {
+      const size_t want = std::min(length, storage::kMaxStorageRead);
+      ASSIGN_OR_RETURN(Bytes part, client_.ReadRange(Name(object), offset, want));
+      const size_t got = part.size();
+      out.insert(out.end(), part.begin(), part.end());
+      if (got < want) break;  // the object ended
+      offset += got;
+      length -= got;
+    }
+    return out;
+  }
+
+ private:
+  std::string Name(std::string_view object) const {
+    return prefix_.empty() ? std::string(object) : prefix_ + "/" + std::string(object);
+  }
+  storage::StorageClient client_;
+  std::string prefix_;
+};
+
 }  // namespace
 
 StatusOr<std::unique_ptr<model::PackageSource>> OpenPackageSource(const PackageLocation& location) {
   constexpr std::string_view kStorage = "storage:";
   if (location.uri.empty()) return InvalidArgumentError("--package: empty");
   if (std::string_view(location.uri).substr(0, kStorage.size()) == kStorage) {
-    return UnsupportedError("--package storage: needs the storage proxy client (not built yet)");
+    if (!location.storage_proxy.has_value()) {
+      return InvalidArgumentError("--package storage:PREFIX needs --storage-proxy");
+    }
+    std::string prefix = location.uri.substr(kStorage.size());
+    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+    if (!prefix.empty()) RETURN_IF_ERROR(storage::CheckObjectName(prefix + "/x"));
+    return std::unique_ptr<model::PackageSource>(
+        new StoragePackageSource(*location.storage_proxy, std::move(prefix)));
   }
   return std::unique_ptr<model::PackageSource>(new model::DirectoryPackageSource(location.uri));
 }
