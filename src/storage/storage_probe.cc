@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   if (!bytes.ok()) return Fail(bytes.status());
   std::FILE* f = std::fopen(argv[6], "wb");
   if (f == nullptr) return 1;
-  const bool ok = std::fwrite(bytes->data(), 1, bytes->size(), f) == bytes->size();
+  // An empty result has no buffer (data() may be null, which fwrite must not get).
+  const bool ok = bytes->empty() || std::fwrite(bytes->data(), 1, bytes->size(), f) == bytes->size();
   return (std::fclose(f) == 0 && ok) ? 0 : 1;
 }
