@@ -115,9 +115,13 @@ StatusOr<kms::Credentials> FetchProxyCredentials(const net::Endpoint& kms_proxy)
   ASSIGN_OR_RETURN(std::string secret, kms::GetRequiredString(object, "SecretAccessKey", 256));
   credentials.secret_access_key = SecretBytes(AsBytes(secret));
   SecureWipe(secret.data(), secret.size());
-  ASSIGN_OR_RETURN(std::optional<std::string> token,
-                   kms::GetString(object, "SessionToken", 8192));
-  credentials.session_token = token.value_or("");
+  // The proxy sends "" for long-term credentials (docs/proxy.md).
+  const auto token = object.find("SessionToken");
+  if (token != object.end() && !(token->is_string() && token->get_ref<const std::string&>().empty())) {
+    ASSIGN_OR_RETURN(std::optional<std::string> value,
+                     kms::GetString(object, "SessionToken", 8192));
+    credentials.session_token = value.value_or("");
+  }
   return credentials;
 }
 
