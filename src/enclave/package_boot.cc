@@ -187,7 +187,7 @@ StatusOr<std::unique_ptr<ModelService>> LoadPackageModel(model::PackageSource& s
   if (options.num_threads > 0) decrypt.num_threads = std::min(options.num_threads, 64);
   StatusOr<std::shared_ptr<model::DecryptedPackage>> plain =
       model::DecryptPackage(source, manifest, data_key, decrypt);
-  if (!plain.ok()) return InStage("package", plain.status());
+  if (!plain.ok()) return plain.status();  // already "package: ..."
   const Clock::time_point t0 = Clock::now();
   std::shared_ptr<model::DecryptedPackage> files = std::move(plain).value();
   StatusOr<std::unique_ptr<engine::SentenceEmbedder>> embedder =
