@@ -13,7 +13,6 @@
 // to AWS KMS over TLS).
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -31,8 +30,6 @@
 #include "kms/kms_client.h"
 #include "model/mapped_file.h"
 #include "model/package.h"
-#include "net/endpoint.h"
-#include "net/http.h"
 #include "policy/owner_key.h"
 
 namespace eml::cli {
@@ -84,40 +81,8 @@ StatusOr<std::vector<std::string>> ModelFileNames(const std::string& dir) {
   return names;
 }
 
-// "http://HOST:PORT[/]" -> an Endpoint and the Host header value.
-StatusOr<std::pair<net::Endpoint, std::string>> ParseKmsEndpoint(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) {
-    return InvalidArgumentError("--kms-endpoint: only http://HOST:PORT is supported "
-                                "(put a TLS proxy in front of AWS KMS)");
-  }
-  url.remove_prefix(kScheme.size());
-  if (url.ends_with("/")) url.remove_suffix(1);
-  ASSIGN_OR_RETURN(net::Endpoint endpoint, net::Endpoint::Parse(url));
-  if (endpoint.family == net::Endpoint::Family::kVsock) {
-    return InvalidArgumentError("--kms-endpoint: a TCP address is required");
-  }
-  return std::make_pair(endpoint, std::string(url));
-}
-
 StatusOr<model::DataKey> GenerateDataKey(const PackageFlags& f) {
-  ASSIGN_OR_RETURN(auto endpoint, ParseKmsEndpoint(f.kms_endpoint));
-  ASSIGN_OR_RETURN(kms::Credentials credentials, kms::CredentialsFromEnvironment());
-  std::string region = f.kms_region;
-  if (region.empty()) {
-    const char* env = std::getenv("AWS_REGION");
-    region = env != nullptr && *env != '\0' ? env : "us-east-1";
-  }
-  const net::Endpoint target = endpoint.first;
-  ASSIGN_OR_RETURN(kms::KmsClient client,
-                   kms::KmsClient::Create(
-                       {.region = region,
-                        .host = endpoint.second,
-                        .credentials = std::move(credentials),
-                        .transport = [target](const net::HttpRequest& request) {
-                          return net::HttpRoundTrip(target, request, kms::kMaxKmsResponseSize,
-                                                    net::Deadline::In(std::chrono::seconds(30)));
-                        }}));
+  ASSIGN_OR_RETURN(kms::KmsClient client, KmsClientForEndpoint(f.kms_endpoint, f.kms_region));
   ASSIGN_OR_RETURN(kms::GenerateDataKeyResult result,
                    client.GenerateDataKey(
                        {.key_id = f.kms_key_id,
