@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attest/nitro.h"
+#include "attest/tee_select.h"
 #include "core/clock.h"
 #include "crypto/random.h"
 #include "engine/synth.h"
@@ -126,7 +127,21 @@ World& World::Get() {
     attest::DevProviderOptions provider;
     provider.state_dir = w->dir + "/state";
     provider.measurements = w->measurements;
-    w->provider = ValueOrDie(attest::CreateDevNitroProvider(provider), "provider");
+    // EML_E2E_TEE=nitro-sim: the evidence comes from the simulated NSM
+    // through the NSM client, the provider `eml-enclave --tee nitro
+    // --nsm-simulator DIR` builds (same SelectTee call, same boot PCR0..2).
+    const char* tee = std::getenv("EML_E2E_TEE");
+    if (tee != nullptr && std::string(tee) == "nitro-sim") {
+      attest::TeeSelection selection{.tee = "nitro", .dev = provider,
+                                     .nsm_simulator_dir = provider.state_dir};
+      w->provider = ValueOrDie(attest::SelectTee(selection), "nsm simulator").provider;
+      std::fprintf(stderr, "e2e: evidence from the simulated NSM\n");
+    } else if (tee == nullptr || std::string(tee) == "dev") {
+      w->provider = ValueOrDie(attest::CreateDevNitroProvider(provider), "provider");
+    } else {
+      std::fprintf(stderr, "EML_E2E_TEE must be dev or nitro-sim\n");
+      std::abort();
+    }
     w->dev_root_der = testing::ReadFileOrFail(provider.state_dir + "/dev-root.der");
     w->owner = std::make_unique<crypto::Ed25519PrivateKey>(
         ValueOrDie(crypto::Ed25519PrivateKey::Generate(), "owner key"));
