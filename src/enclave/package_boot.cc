@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <thread>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -41,15 +42,18 @@ class StoragePackageSource final : public model::PackageSource {
       : client_({.proxy = std::move(proxy)}), prefix_(std::move(prefix)) {}
 
   StatusOr<Bytes> ReadManifest(size_t max_size) override {
-    return client_.ReadObject(Name(model::kManifestObject),
-                              std::min(max_size, storage::kMaxStorageRead));
+    return Retrying([&] {
+      return client_.ReadObject(Name(model::kManifestObject),
+                                std::min(max_size, storage::kMaxStorageRead));
+    });
   }
   StatusOr<Bytes> ReadRange(std::string_view object, uint64_t offset, size_t length) override {
     Bytes out;
     // The proxy answers at most kMaxStorageRead per request.
     while (length > 0) {
       const size_t want = std::min(length, storage::kMaxStorageRead);
-      ASSIGN_OR_RETURN(Bytes part, client_.ReadRange(Name(object), offset, want));
+      ASSIGN_OR_RETURN(Bytes part,
+                       Retrying([&] { return client_.ReadRange(Name(object), offset, want); }));
       const size_t got = part.size();
       out.insert(out.end(), part.begin(), part.end());
       if (got < want) break;  // the object ended
@@ -60,6 +64,20 @@ class StoragePackageSource final : public model::PackageSource {
   }
 
  private:
+  // A connection the host refused or reset (kIo) is tried again, up to
+  // three times: reads are idempotent and everything read is authenticated
+  // later, so a retry can cost time but never integrity.
+  template <typename F>
+  static StatusOr<Bytes> Retrying(F read) {
+    StatusOr<Bytes> out = read();
+    for (int attempt = 1; attempt < 3 && !out.ok() && out.status().code() == StatusCode::kIo;
+         ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+      out = read();
+    }
+    return out;
+  }
+
   std::string Name(std::string_view object) const {
     return prefix_.empty() ? std::string(object) : prefix_ + "/" + std::string(object);
   }
