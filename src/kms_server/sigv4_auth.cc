@@ -226,8 +226,8 @@ StatusOr<const ServerCredential*> AuthenticateRequest(const net::HttpRequest& re
     return AwsError(kms::kUnrecognizedClient, "The security token included in the request is invalid.");
   }
   const std::optional<std::string> token = JoinedHeader(request.headers, "x-amz-security-token");
-  if (token.value_or("") .size() != credential->session_token.size() ||
-      !ConstantTimeEquals(AsBytes(token.value_or("")), AsBytes(credential->session_token))) {
+  const std::string sent_token = token.value_or("");
+  if (!ConstantTimeEquals(AsBytes(sent_token), AsBytes(credential->session_token))) {
     return AwsError(kms::kUnrecognizedClient, "The security token included in the request is invalid.");
   }
   StatusOr<int64_t> signed_at = ParseAmzDate(*amz_date);
