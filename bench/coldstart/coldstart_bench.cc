@@ -62,9 +62,10 @@ struct Run {
   double cpu_ms;  // CPU time of the whole cold start, all threads
 };
 
-const char* kFiles[] = {"config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json",
-                        "special_tokens_map.json", "modules.json", "1_Pooling/config.json",
-                        "sentence_bert_config.json"};
+// What `eml model package` packages from a synthetic model directory.
+const char* kFiles[] = {"config.json",           "model.safetensors",       "vocab.txt",
+                        "tokenizer.json",        "tokenizer_config.json",   "special_tokens_map.json",
+                        "modules.json",          "1_Pooling/config.json",   "sentence_bert_config.json"};
 
 Status Package(const Flags& f, const crypto::Ed25519PrivateKey& owner, const model::DataKey& key,
                model::MemoryPackage* memory) {

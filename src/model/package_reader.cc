@@ -41,6 +41,7 @@ class Job {
   // Runs `work(i)` for items 0..count-1 on `num_threads` threads.
   template <typename Work>
   Status RunParallel(size_t count, int num_threads, const Work& work) {
+    if (count == 0) return OkStatus();
     next_.store(0);
     auto loop = [&] {
       for (size_t i = next_.fetch_add(1); i < count && !failed_.load(); i = next_.fetch_add(1)) {
@@ -125,11 +126,11 @@ Status Job::OpenChunk(const ChunkItem& item) {
     return plain.status();
   }
   if (plain->size() != plain_size) return InternalError("package: " + where + ": size mismatch");
-  if (plain_size > 0) {
+  if (plain_size > 0) {  // an empty chunk has no buffer (null data) on either side
     std::memcpy(files_[item.file].contents.mutable_bytes().data() + plain_offset, plain->data(),
                 plain_size);
+    ::explicit_bzero(plain->data(), plain->size());  // at memset speed (see locked_buffer.cc)
   }
-  ::explicit_bzero(plain->data(), plain->size());  // at memset speed (see locked_buffer.cc)
   decrypt_us_.fetch_add(static_cast<int64_t>(MillisSince(start) * 1000));
   return OkStatus();
 }
