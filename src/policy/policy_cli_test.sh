@@ -55,7 +55,8 @@ expect 1 "needs allow_evaluation" -- "$eml" policy init --out "$work/dbg.json" \
 expect 0 "1 measurement tuple" -- "$eml" policy init --out "$work/dbg.json" \
   --root "nitro:$aws_root" --measurements "$work/debug.json" --allow-evaluation --any-model
 expect 1 "pcr2 missing" -- "$eml" policy init --out "$work/bad.json" --measurements "$work/two.json"
-expect 1 "not a known platform" -- "$eml" policy init --out "$work/bad.json" --root "tdx:$aws_root"
+expect 1 "not a known platform" -- "$eml" policy init --out "$work/bad.json" --root "sgx:$aws_root"
+expect 0 "1 root" -- "$eml" policy init --out "$work/tdx.json" --root "tdx:$aws_root" --any-model
 expect 2 "cannot open" -- "$eml" policy init --out "$work/bad.json" --root "nitro:$work/none.der"
 expect 0 "1 root" -- "$eml" policy init --out "$work/dev.json" --dev-root "nitro:$testdata/dev_root_ca.pem" \
   --allow-evaluation --any-model
