@@ -32,6 +32,12 @@ declare -A corpus_of=(
   [frame_fuzz]=frame
   [policy_fuzz]=policy
   [admin_request_fuzz]=admin
+  [http_fuzz]=http
+  [tdx_quote_fuzz]=tdx
+  [snp_report_fuzz]=snp
+  [nsm_message_fuzz]=nsm
+  [kms_request_fuzz]=kms_request
+  [package_manifest_fuzz]=package_manifest
 )
 
 if [[ "$target" == all ]]; then
