@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "core/file.h"
@@ -58,22 +59,30 @@ StatusOr<int> OpenRegular(const std::string& path, off_t* size) {
   return fd;
 }
 
-// Reads up to `length` bytes at `offset`, stopping early only at the end.
+// Reads up to out.size() bytes at `offset`, stopping early only at the end.
+StatusOr<size_t> PreadInto(int fd, uint64_t offset, std::span<uint8_t> out,
+                           const std::string& path) {
+  size_t done = 0;
+  while (done < out.size()) {
+    if (offset + done > static_cast<uint64_t>(std::numeric_limits<off_t>::max())) break;
+    const ssize_t n =
+        ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError("cannot read", path, errno);
+    if (n == 0) break;  // the end (or the file shrank under us)
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
+// PreadInto a buffer sized by what the file holds (never more than `length`).
 StatusOr<Bytes> PreadUpTo(int fd, off_t file_size, uint64_t offset, size_t length,
                           const std::string& path) {
   const uint64_t size = static_cast<uint64_t>(file_size);
   if (offset >= size) return Bytes{};
   const uint64_t available = size - offset;
   Bytes out(static_cast<size_t>(available < length ? available : length));
-  size_t done = 0;
-  while (done < out.size()) {
-    const ssize_t n = ::pread(fd, out.data() + done, out.size() - done,
-                              static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError("cannot read", path, errno);
-    if (n == 0) break;  // the file shrank under us
-    done += static_cast<size_t>(n);
-  }
+  ASSIGN_OR_RETURN(const size_t done, PreadInto(fd, offset, out, path));
   out.resize(done);
   return out;
 }
@@ -102,6 +111,29 @@ StatusOr<Bytes> DirectoryPackageSource::ReadRange(std::string_view object, uint6
   ASSIGN_OR_RETURN(const int raw_fd, OpenRegular(path, &size));
   UniqueFd fd(raw_fd);
   return PreadUpTo(fd.get(), size, offset, length, path);
+}
+
+StatusOr<size_t> DirectoryPackageSource::ReadRangeInto(std::string_view object, uint64_t offset,
+                                                       std::span<uint8_t> out) {
+  RETURN_IF_ERROR(CheckObjectName(object));
+  const std::string path = dir_ + "/" + std::string(object);
+  off_t size = 0;
+  ASSIGN_OR_RETURN(const int raw_fd, OpenRegular(path, &size));
+  UniqueFd fd(raw_fd);
+  return PreadInto(fd.get(), offset, out, path);
+}
+
+// ---- PackageSource -----------------------------------------------------------
+
+StatusOr<size_t> PackageSource::ReadRangeInto(std::string_view object, uint64_t offset,
+                                              std::span<uint8_t> out) {
+  ASSIGN_OR_RETURN(Bytes bytes, ReadRange(object, offset, out.size()));
+  if (bytes.size() > out.size()) {
+    return InvalidArgumentError("package: " + std::string(object) +
+                                ": the source returned more bytes than asked");
+  }
+  if (!bytes.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
+  return bytes.size();
 }
 
 // ---- DirectoryPackageSink --------------------------------------------------

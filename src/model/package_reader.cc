@@ -38,27 +38,29 @@ class Job {
       std::vector<DecryptedPackage::File>& files)
       : source_(source), m_(m), aead_(aead), files_(files) {}
 
-  // Runs `work(i)` for items 0..count-1 on `num_threads` threads.
+  // Runs `work(i, worker)` for items 0..count-1 on `num_threads` threads;
+  // worker is 0..num_threads-1 (0 is the calling thread).
   template <typename Work>
   Status RunParallel(size_t count, int num_threads, const Work& work) {
     if (count == 0) return OkStatus();
     next_.store(0);
-    auto loop = [&] {
+    auto loop = [&](size_t worker) {
       for (size_t i = next_.fetch_add(1); i < count && !failed_.load(); i = next_.fetch_add(1)) {
-        Status status = work(i);
+        Status status = work(i, worker);
         if (!status.ok()) Fail(std::move(status));
       }
     };
     std::vector<std::thread> threads;
-    const size_t extra = std::min<size_t>(count, static_cast<size_t>(num_threads)) - 1;
-    for (size_t t = 0; t < extra; ++t) threads.emplace_back(loop);
-    loop();
+    const size_t workers = std::min<size_t>(count, static_cast<size_t>(num_threads));
+    for (size_t t = 1; t < workers; ++t) threads.emplace_back(loop, t);
+    loop(0);
     for (std::thread& t : threads) t.join();
     std::lock_guard<std::mutex> lock(mu_);
     return first_error_;
   }
 
-  Status OpenChunk(const ChunkItem& item);
+  // `scratch` holds the chunk's ciphertext (reused by one worker).
+  Status OpenChunk(const ChunkItem& item, Bytes& scratch);
   Status VerifyFile(size_t index) const;
 
   double fetch_ms() const { return fetch_us_.load() / 1000.0; }
@@ -83,7 +85,7 @@ class Job {
   Status first_error_;  // guarded by mu_
 };
 
-Status Job::OpenChunk(const ChunkItem& item) {
+Status Job::OpenChunk(const ChunkItem& item, Bytes& scratch) {
   const PackageFileEntry& entry = m_.files[item.file];
   const std::string object = FileObjectName(item.file);
   const std::string where = object + " ('" + entry.name + "') chunk " + std::to_string(item.chunk);
@@ -98,17 +100,19 @@ Status Job::OpenChunk(const ChunkItem& item) {
   const size_t want = sealed_size + (last ? 1 : 0);
 
   Clock::time_point start = Clock::now();
-  ASSIGN_OR_RETURN(Bytes sealed, source_.ReadRange(object, sealed_offset, want));
+  if (scratch.size() < want) scratch.resize(want);  // sized by the verified manifest
+  ASSIGN_OR_RETURN(const size_t got,
+                   source_.ReadRangeInto(object, sealed_offset, std::span(scratch).first(want)));
   fetch_us_.fetch_add(static_cast<int64_t>(MillisSince(start) * 1000));
-  if (sealed.size() > want) {
+  if (got > want) {
     return InvalidArgumentError("package: " + where + ": the source returned more bytes than asked");
   }
-  if (sealed.size() < sealed_size) {
+  if (got < sealed_size) {
     return OutOfRangeError("package: " + where + ": the object ends early (truncated; " +
-                           std::to_string(sealed.size()) + " of " + std::to_string(sealed_size) +
-                           " bytes)");
+                           std::to_string(got) + " of " + std::to_string(sealed_size) + " bytes)");
   }
-  if (sealed.size() > sealed_size) {
+  const ByteSpan sealed = ByteSpan(scratch).first(sealed_size);
+  if (got > sealed_size) {
     return InvalidArgumentError("package: " + object + " ('" + entry.name +
                                 "') goes on past its last chunk (extended)");
   }
@@ -209,9 +213,11 @@ StatusOr<std::shared_ptr<DecryptedPackage>> DecryptPackage(PackageSource& source
   timings.allocate_ms = MillisSince(start);
 
   Job job(source, m, aead, package->files_);
+  std::vector<Bytes> scratch(static_cast<size_t>(options.num_threads));
   start = Clock::now();
-  RETURN_IF_ERROR(job.RunParallel(items.size(), options.num_threads,
-                                  [&](size_t i) { return job.OpenChunk(items[i]); }));
+  RETURN_IF_ERROR(job.RunParallel(items.size(), options.num_threads, [&](size_t i, size_t worker) {
+    return job.OpenChunk(items[i], scratch[worker]);
+  }));
   timings.fetch_decrypt_ms = MillisSince(start);
   const double busy = job.fetch_ms() + job.decrypt_ms();
   if (busy > 0) {
@@ -226,7 +232,7 @@ StatusOr<std::shared_ptr<DecryptedPackage>> DecryptPackage(PackageSource& source
                    [&](size_t a, size_t b) { return m.files[a].size > m.files[b].size; });
   start = Clock::now();
   RETURN_IF_ERROR(job.RunParallel(order.size(), options.num_threads,
-                                  [&](size_t i) { return job.VerifyFile(order[i]); }));
+                                  [&](size_t i, size_t) { return job.VerifyFile(order[i]); }));
   timings.verify_ms = MillisSince(start);
   return package;
 }

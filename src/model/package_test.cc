@@ -204,6 +204,24 @@ TEST(PackageTest, RoundTripThroughDirectoryLayout) {
   const ByteSpan weights = (*plain)->Find("model.safetensors")->contents.bytes();
   EXPECT_EQ(Bytes(weights.begin(), weights.end()), model.files[0].second);
 
+  // Truncation and extension on disk (DirectoryPackageSource reads in place).
+  const std::string weights_path = dir + "/" + FileObjectName(0);
+  const Bytes original = testing::ReadFileOrFail(weights_path);
+  auto write_object = [&](ByteSpan bytes) {
+    std::ofstream out(weights_path, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  };
+  write_object(ByteSpan(original).first(original.size() - 1));
+  EXPECT_EQ(DecryptPackage(source, *manifest, key.plaintext).status().code(),
+            StatusCode::kOutOfRange);
+  Bytes longer = original;
+  longer.push_back(0);
+  write_object(longer);
+  EXPECT_EQ(DecryptPackage(source, *manifest, key.plaintext).status().code(),
+            StatusCode::kInvalidArgument);
+  write_object(original);
+  EXPECT_TRUE(DecryptPackage(source, *manifest, key.plaintext).ok());
+
   // Object names outside the format are refused before any path is built.
   for (const char* bad : {"../manifest.cose", "files/../manifest.cose", "files/01.enc",
                           "files/64.enc", "files/x.enc", "/etc/passwd", "files/0.enc/"}) {
