@@ -29,8 +29,8 @@
 // manifest name), chunk and check, never key or plaintext bytes.
 //
 // Thread-safety: free functions are pure apart from the source / sink they
-// are given. DecryptPackage calls PackageSource::ReadRange from up to
-// options.num_threads threads at once. A DecryptedPackage is immutable.
+// are given. DecryptPackage calls PackageSource::ReadRangeInto (by default
+// ReadRange) from up to options.num_threads threads at once. A DecryptedPackage is immutable.
 #ifndef EML_MODEL_PACKAGE_H_
 #define EML_MODEL_PACKAGE_H_
 
