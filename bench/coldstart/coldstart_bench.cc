@@ -6,8 +6,9 @@
 //
 // Prints every run's stages, then the best and the median; the last line is
 //   COLDSTART_BENCH decrypt_gbps=<x> load_ms=<ms> total_ms=<ms>
-// (medians): decrypt_gbps = plaintext bytes / the fetch+decrypt stage's wall
-// time, load_ms = building the engine from the decrypted files, total_ms =
+// (medians): decrypt_gbps = plaintext bytes / the fetch+decrypt share of the
+// wall time of the phase in which the workers fetch, decrypt and hash
+// (model/package.h PackageTimings), load_ms = building the engine from the decrypted files, total_ms =
 // manifest + fetch/decrypt + hash check + load. The package is read from the
 // page cache (the first, untimed run warms it). A benchmark: nothing here
 // passes or fails.

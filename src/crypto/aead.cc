@@ -89,16 +89,17 @@ StatusOr<Bytes> Aead::Seal(ByteSpan nonce, ByteSpan plaintext, ByteSpan aad) con
   return out;
 }
 
-StatusOr<Bytes> Aead::Open(ByteSpan nonce, ByteSpan ciphertext_and_tag, ByteSpan aad) const {
+Status Aead::OpenInto(ByteSpan nonce, ByteSpan ciphertext_and_tag, ByteSpan aad,
+                      std::span<uint8_t> out) const {
   RETURN_IF_ERROR(CheckSizes(nonce, ciphertext_and_tag, aad));
   if (ciphertext_and_tag.size() < kAeadTagSize) {
     return InvalidArgumentError("aead: ciphertext shorter than tag");
   }
   const size_t ct_size = ciphertext_and_tag.size() - kAeadTagSize;
+  if (out.size() != ct_size) return InvalidArgumentError("aead: output size is not the plaintext size");
   ByteSpan ct = ciphertext_and_tag.first(ct_size);
   ByteSpan tag = ciphertext_and_tag.subspan(ct_size);
   ASSIGN_OR_RETURN(UniqueEvpCipherCtx ctx, NewContext(alg_, key_.RevealSecret(), nonce, 0));
-  Bytes out(ct_size);
   if (!Process(ctx.get(), aad, ct, out.data()) ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kAeadTagSize),
                           const_cast<uint8_t*>(tag.data())) != 1) {
@@ -111,6 +112,12 @@ StatusOr<Bytes> Aead::Open(ByteSpan nonce, ByteSpan ciphertext_and_tag, ByteSpan
     SecureWipe(out.data(), out.size());
     return OpenSslError(StatusCode::kVerificationFailed, "aead: authentication failed");
   }
+  return OkStatus();
+}
+
+StatusOr<Bytes> Aead::Open(ByteSpan nonce, ByteSpan ciphertext_and_tag, ByteSpan aad) const {
+  Bytes out(ciphertext_and_tag.size() >= kAeadTagSize ? ciphertext_and_tag.size() - kAeadTagSize : 0);
+  RETURN_IF_ERROR(OpenInto(nonce, ciphertext_and_tag, aad, out));
   return out;
 }
 

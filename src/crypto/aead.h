@@ -17,6 +17,7 @@
 #define EML_CRYPTO_AEAD_H_
 
 #include <cstddef>
+#include <span>
 #include <utility>
 
 #include "core/bytes.h"
@@ -53,6 +54,11 @@ class Aead {
   // of the plaintext is returned); InvalidArgument for a bad nonce size or
   // an input shorter than the tag.
   StatusOr<Bytes> Open(ByteSpan nonce, ByteSpan ciphertext_and_tag, ByteSpan aad) const;
+  // Open into the caller's buffer (exactly the plaintext size), so a large
+  // plaintext needs no temporary allocation and copy. On any failure `out`
+  // is wiped.
+  Status OpenInto(ByteSpan nonce, ByteSpan ciphertext_and_tag, ByteSpan aad,
+                  std::span<uint8_t> out) const;
 
  private:
   Aead(AeadAlg alg, SecretBytes key) : alg_(alg), key_(std::move(key)) {}

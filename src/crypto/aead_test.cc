@@ -159,6 +159,25 @@ TEST(AeadTest, EveryBitFlipAndTruncationFails) {
   }
 }
 
+// OpenInto writes the plaintext into the caller's buffer, refuses a buffer
+// of the wrong size, and wipes the buffer when authentication fails.
+TEST(AeadTest, OpenIntoCallerBuffer) {
+  Aead aead = MakeAead(AeadAlg::kAes256Gcm, 7);
+  const Bytes nonce(12, 1), pt = ToBytes("weights, chunk 0");
+  StatusOr<Bytes> sealed = aead.Seal(nonce, pt, {});
+  ASSERT_TRUE(sealed.ok());
+  Bytes out(pt.size(), 0xee);
+  ASSERT_TRUE(aead.OpenInto(nonce, *sealed, {}, out).ok());
+  EXPECT_EQ(out, pt);
+  Bytes wrong_size(pt.size() + 1);
+  EXPECT_EQ(aead.OpenInto(nonce, *sealed, {}, wrong_size).code(), StatusCode::kInvalidArgument);
+  Bytes bad = *sealed;
+  bad.back() ^= 1;
+  Bytes wiped(pt.size(), 0xee);
+  EXPECT_EQ(aead.OpenInto(nonce, bad, {}, wiped).code(), StatusCode::kVerificationFailed);
+  EXPECT_EQ(wiped, Bytes(pt.size(), 0));
+}
+
 TEST(AeadTest, EmptyPlaintextAndMove) {
   Aead aead = MakeAead(AeadAlg::kChaCha20Poly1305, 3);
   StatusOr<Bytes> sealed = aead.Seal(Bytes(12), {}, {});

@@ -73,6 +73,33 @@ Bytes Hash(HashAlg alg, ByteSpan data) {
 
 Bytes Sha256(ByteSpan data) { return Hash(HashAlg::kSha256, data); }
 Bytes Sha384(ByteSpan data) { return Hash(HashAlg::kSha384, data); }
+
+struct Sha256Hasher::Impl {
+  internal::UniqueEvpMdCtx ctx{EVP_MD_CTX_new()};
+};
+
+Sha256Hasher::Sha256Hasher() : impl_(std::make_unique<Impl>()) {
+  // Invariant, as for Hash(): built-in digests do not fail.
+  if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx.get(), EVP_sha256(), nullptr) != 1) std::abort();
+}
+Sha256Hasher::~Sha256Hasher() = default;
+Sha256Hasher::Sha256Hasher(Sha256Hasher&&) noexcept = default;
+Sha256Hasher& Sha256Hasher::operator=(Sha256Hasher&&) noexcept = default;
+
+void Sha256Hasher::Update(ByteSpan data) {
+  if (!data.empty() && EVP_DigestUpdate(impl_->ctx.get(), data.data(), data.size()) != 1) {
+    std::abort();
+  }
+}
+
+Bytes Sha256Hasher::Finish() {
+  Bytes out(32);
+  unsigned int size = 0;
+  if (EVP_DigestFinal_ex(impl_->ctx.get(), out.data(), &size) != 1 || size != out.size()) {
+    std::abort();
+  }
+  return out;
+}
 Bytes Sha512(ByteSpan data) { return Hash(HashAlg::kSha512, data); }
 
 StatusOr<Bytes> Hmac(HashAlg alg, ByteSpan key, ByteSpan data) {

@@ -10,6 +10,7 @@
 #define EML_CRYPTO_HASH_H_
 
 #include <cstddef>
+#include <memory>
 
 #include "core/bytes.h"
 #include "core/secret.h"
@@ -28,6 +29,25 @@ Bytes Hash(HashAlg alg, ByteSpan data);
 Bytes Sha256(ByteSpan data);
 Bytes Sha384(ByteSpan data);
 Bytes Sha512(ByteSpan data);
+
+// SHA-256 over data given in pieces (Update in order, then Finish once).
+// Move-only; not thread-safe (one owner at a time).
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  ~Sha256Hasher();
+  Sha256Hasher(Sha256Hasher&&) noexcept;
+  Sha256Hasher& operator=(Sha256Hasher&&) noexcept;
+  Sha256Hasher(const Sha256Hasher&) = delete;
+  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
+
+  void Update(ByteSpan data);
+  Bytes Finish();  // 32 bytes; the hasher is spent afterwards
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // HMAC (RFC 2104). Any key length is allowed, including empty.
 StatusOr<Bytes> Hmac(HashAlg alg, ByteSpan key, ByteSpan data);

@@ -33,6 +33,24 @@ TEST(HashTest, FipsAbc) {
   EXPECT_EQ(HashSize(HashAlg::kSha512), 64u);
 }
 
+// FIPS 180-2 Appendix B.2 (448-bit message) fed in uneven pieces, and the
+// million-'a' message of B.3 in 1000-byte pieces.
+TEST(HashTest, Sha256HasherInPieces) {
+  const std::string m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  for (size_t cut : {size_t{0}, size_t{1}, size_t{13}, size_t{55}, m.size()}) {
+    Sha256Hasher h;
+    h.Update(AsBytes(m).first(cut));
+    h.Update(AsBytes(m).subspan(cut));
+    EXPECT_EQ(HexEncode(h.Finish()),
+              "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1") << cut;
+  }
+  Sha256Hasher million;
+  const std::string thousand(1000, 'a');
+  for (int i = 0; i < 1000; ++i) million.Update(AsBytes(thousand));
+  EXPECT_EQ(HexEncode(million.Finish()),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
 // RFC 4231 §4.2 (Test Case 1), §4.3 (Test Case 2), §4.7 (Test Case 6).
 TEST(HmacTest, Rfc4231) {
   struct Case {

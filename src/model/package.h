@@ -284,16 +284,19 @@ struct DecryptOptions {
   uint64_t max_total_size = uint64_t{16} << 30;
 };
 
-// Wall-clock milliseconds of each stage. fetch + decrypt run together on
-// the workers: fetch_ms and decrypt_ms split fetch_decrypt_ms in proportion
-// to the time the workers spent in each. load_ms is the caller's (building
-// the engine from the files).
+// Wall-clock milliseconds of each stage. Fetching, decrypting and most of
+// the hashing run together on the workers; that phase's wall time is split
+// in proportion to the time the workers spent in each (fetch_decrypt_ms =
+// fetch_ms + decrypt_ms; the hashing share goes to verify_ms). load_ms is
+// the caller's (building the engine from the files).
 struct PackageTimings {
   double allocate_ms = 0;  // the locked plaintext buffers (page faults, mlock)
   double fetch_ms = 0;
   double decrypt_ms = 0;
   double fetch_decrypt_ms = 0;
-  double verify_ms = 0;  // SHA-256 and size of every file against the manifest
+  // SHA-256 of every file (its share of the decrypt phase plus what was
+  // left after the last chunk) and the comparison with the manifest.
+  double verify_ms = 0;
   double load_ms = 0;
   uint64_t plaintext_bytes = 0;
   bool memory_locked = true;  // every buffer was mlock'd
