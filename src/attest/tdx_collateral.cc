@@ -10,6 +10,7 @@
 
 #include "attest/tdx.h"
 #include "attest/tdx_internal.h"
+#include "core/clock.h"
 #include "core/encoding.h"
 #include "crypto/x509_crl.h"
 
@@ -248,16 +249,6 @@ constexpr std::pair<TdxTcbStatus, std::string_view> kStatusNames[] = {
 
 bool IsLeapYear(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
-// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 }  // namespace
 
 namespace tdx_internal {
@@ -285,7 +276,7 @@ StatusOr<int64_t> ParseIsoUtc(std::string_view text) {
       minute > 59 || second > 59) {
     return InvalidArgumentError("time field out of range");
   }
-  return DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+  return UnixSecondsFromCivil(year, month, day, hour, minute, second);
 }
 
 Status HexToFixed(std::string_view hex, std::span<uint8_t> out, std::string_view what) {

@@ -16,4 +16,16 @@ const SystemClock& SystemClock::Get() {
   return clock;
 }
 
+int64_t UnixSecondsFromCivil(int64_t year, int64_t month, int64_t day, int64_t hour,
+                             int64_t minute, int64_t second) {
+  // Days since 1970-01-01 (Howard Hinnant's days_from_civil).
+  year -= month <= 2;
+  const int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const int64_t yoe = year - era * 400;
+  const int64_t doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const int64_t days = era * 146097 + doe - 719468;
+  return days * 86400 + hour * 3600 + minute * 60 + second;
+}
+
 }  // namespace eml

@@ -41,6 +41,11 @@ class FakeClock final : public Clock {
   std::atomic<int64_t> millis_;
 };
 
+// Seconds since the Unix epoch of a proleptic Gregorian UTC date and time
+// (month 1..12, day 1..31; the caller validates the fields).
+int64_t UnixSecondsFromCivil(int64_t year, int64_t month, int64_t day, int64_t hour,
+                             int64_t minute, int64_t second);
+
 }  // namespace eml
 
 #endif  // EML_CORE_CLOCK_H_

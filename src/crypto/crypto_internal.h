@@ -7,6 +7,7 @@
 #include <memory>
 #include <string_view>
 
+#include <openssl/asn1.h>
 #include <openssl/evp.h>
 
 #include "core/bytes.h"
@@ -28,6 +29,9 @@ using UniqueEvpCipherCtx = std::unique_ptr<EVP_CIPHER_CTX, EvpCipherCtxDeleter>;
 // "<what>" as the message. OpenSSL's own error strings are not forwarded: they
 // can be long and are not part of our stable error surface.
 Status OpenSslError(StatusCode code, std::string_view what);
+
+// An ASN1_TIME as Unix seconds; InvalidArgument `error` for a null or bad one.
+StatusOr<int64_t> Asn1TimeToUnixSeconds(const ASN1_TIME* t, std::string_view error);
 
 // DER SubjectPublicKeyInfo of a key; empty on failure.
 Bytes PublicKeySpkiDer(const EVP_PKEY* pkey);

@@ -44,24 +44,8 @@ StatusOr<UniqueX509> ParseDer(ByteSpan der) {
   return cert;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-// days_from_civil algorithm).
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 StatusOr<int64_t> ToUnixSeconds(const ASN1_TIME* t) {
-  struct tm tm = {};
-  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
-    return OpenSslError(StatusCode::kInvalidArgument, "x509: bad validity time");
-  }
-  return DaysFromCivil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) * 86400 +
-         tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+  return internal::Asn1TimeToUnixSeconds(t, "x509: bad validity time");
 }
 
 StatusOr<Bytes> SpkiDer(X509* cert) {

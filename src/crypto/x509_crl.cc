@@ -67,24 +67,8 @@ StatusOr<UniqueCrl> ParseCrlDer(ByteSpan der) {
   return crl;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-// days_from_civil).
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 StatusOr<int64_t> ToUnixSeconds(const ASN1_TIME* t, const char* what) {
-  struct tm tm = {};
-  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
-    return OpenSslError(StatusCode::kInvalidArgument, std::string("x509: CRL ") + what + " missing or bad");
-  }
-  return DaysFromCivil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) * 86400 +
-         tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+  return internal::Asn1TimeToUnixSeconds(t, std::string("x509: CRL ") + what + " missing or bad");
 }
 
 StatusOr<CrlInfo> Info(const X509_CRL* crl) {

@@ -124,15 +124,6 @@ const ServerCredential* FindCredential(const std::vector<ServerCredential>& cred
   return nullptr;
 }
 
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 }  // namespace
 
 StatusOr<int64_t> ParseAmzDate(std::string_view text) {
@@ -153,7 +144,7 @@ StatusOr<int64_t> ParseAmzDate(std::string_view text) {
       !number(11, 2, &mi) || !number(13, 2, &s)) {
     return InvalidArgumentError("X-Amz-Date must be YYYYMMDDTHHMMSSZ");
   }
-  const int64_t t = DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+  const int64_t t = UnixSecondsFromCivil(y, mo, d, h, mi, s);
   // Out-of-range fields (month 13, second 61) do not survive the round trip.
   StatusOr<std::string> back = kms::FormatAmzDate(t);
   if (!back.ok() || *back != text) return InvalidArgumentError("X-Amz-Date is not a valid time");
