@@ -10,8 +10,6 @@
 //
 // Exit status: 0 after SIGINT/SIGTERM, 2 for usage and I/O errors at start,
 // 1 otherwise.
-#include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -28,6 +26,7 @@
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/file.h"
+#include "core/process.h"
 #include "core/status.h"
 #include "enclave/enclave.h"
 #include "enclave/model_service.h"
@@ -120,14 +119,7 @@ Status WriteReadyFile(const std::string& path, uint32_t port, const eml::enclave
                            eml::HexEncode(e.receipt_public_key()) + "\",\"model_id\":\"" +
                            model.id + "\",\"model_hash\":\"" + eml::HexEncode(model.hash) +
                            "\",\"dev_root\":\"" + state_dir + "/dev-root.der\"}\n";
-  const std::string tmp = path + ".tmp";
-  FILE* file = std::fopen(tmp.c_str(), "w");
-  if (file == nullptr) return Status(eml::StatusCode::kIo, "cannot write " + tmp);
-  const bool ok = std::fputs(json.c_str(), file) >= 0;
-  if (std::fclose(file) != 0 || !ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Status(eml::StatusCode::kIo, "cannot write " + path);
-  }
-  return Status::Ok();
+  return eml::WriteFileAtomically(path, json);
 }
 
 void PrintMeasurements(const eml::attest::DevMeasurements& m) {
@@ -274,17 +266,8 @@ Status Run(Flags f) {
                                    f.nsm_simulator.empty() ? f.state_dir : f.nsm_simulator));
   }
 
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
   eml::enclave::Server* s = server.get();
-  std::thread signal_waiter([s, stop_signals] {
-    int sig = 0;
-    while (sigwait(&stop_signals, &sig) != 0) {
-    }
-    s->Shutdown();
-  });
+  std::thread signal_waiter = eml::StopSignalWaiter([s](int) { s->Shutdown(); });
   server->Run();
   signal_waiter.join();
   const auto& stats = enclave->stats();
@@ -336,12 +319,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
-  signal(SIGPIPE, SIG_IGN);
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  eml::BlockStopSignals();
   const Status status = Run(std::move(f));
   if (!status.ok()) {
     Log("error: " + status.ToString());

@@ -2,14 +2,12 @@
 //
 // Exit status: 0 after a clean stop (SIGINT/SIGTERM), 2 for usage errors and
 // for I/O errors at start-up (cannot bind, no record directory), 1 otherwise.
-#include <pthread.h>
-#include <signal.h>
-
 #include <cstdio>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "core/process.h"
 #include "core/status.h"
 #include "host/host.h"
 #include "host/log.h"
@@ -37,14 +35,9 @@ int main(int argc, char** argv) {
     std::fputs(eml::host::Usage().c_str(), stdout);
     return 0;
   }
-  // Sockets use MSG_NOSIGNAL; this also covers a closed stderr pipe.
-  signal(SIGPIPE, SIG_IGN);
-  // Block the stop signals in every thread (inherited); one thread waits for them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Stop signals go to one waiting thread; SIGPIPE is ignored (sockets use
+  // MSG_NOSIGNAL; this also covers a closed stderr pipe).
+  eml::BlockStopSignals();
 
   eml::StatusOr<std::unique_ptr<eml::host::Host>> host = eml::host::Host::Start(*options);
   if (!host.ok()) {
@@ -52,10 +45,7 @@ int main(int argc, char** argv) {
     return ExitCodeFor(host.status());
   }
   eml::host::Host* h = host->get();
-  std::thread signal_waiter([h, &stop_signals] {
-    int sig = 0;
-    while (sigwait(&stop_signals, &sig) != 0) {
-    }
+  std::thread signal_waiter = eml::StopSignalWaiter([h](int sig) {
     eml::host::LogLine("stopping on signal %d", sig);
     h->Stop();
   });

@@ -5,8 +5,6 @@
 //
 // Exit status: 0 after SIGINT/SIGTERM, 2 for usage and I/O errors at start,
 // 1 otherwise (a damaged state directory included).
-#include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -17,6 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/file.h"
+#include "core/process.h"
 #include "core/status.h"
 #include "kms_server/server.h"
 #include "kms_server/service.h"
@@ -54,14 +53,7 @@ int ExitCodeFor(const Status& s) {
 Status WriteReadyFile(const std::string& path, const eml::net::Endpoint& endpoint) {
   const std::string json = "{\"listen\":\"" + endpoint.ToString() +
                            "\",\"port\":" + std::to_string(endpoint.port) + "}\n";
-  const std::string tmp = path + ".tmp";
-  FILE* file = std::fopen(tmp.c_str(), "w");
-  if (file == nullptr) return Status(eml::StatusCode::kIo, "cannot write " + tmp);
-  const bool ok = std::fputs(json.c_str(), file) >= 0;
-  if (std::fclose(file) != 0 || !ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Status(eml::StatusCode::kIo, "cannot write " + path);
-  }
-  return Status::Ok();
+  return eml::WriteFileAtomically(path, json);
 }
 
 bool IsLoopback(const eml::net::Endpoint& e) {
@@ -97,17 +89,8 @@ Status Run(const Flags& f) {
   Log("listening on " + server->endpoint().ToString());
   if (!f.ready_file.empty()) RETURN_IF_ERROR(WriteReadyFile(f.ready_file, server->endpoint()));
 
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
   eml::kms_server::KmsServer* s = server.get();
-  std::thread signal_waiter([s, stop_signals] {
-    int sig = 0;
-    while (sigwait(&stop_signals, &sig) != 0) {
-    }
-    s->Shutdown();
-  });
+  std::thread signal_waiter = eml::StopSignalWaiter([s](int) { s->Shutdown(); });
   server->Run();
   signal_waiter.join();
   Log("stopped");
@@ -140,12 +123,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
-  signal(SIGPIPE, SIG_IGN);
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  eml::BlockStopSignals();
   const Status status = Run(f);
   if (!status.ok()) {
     Log("error: " + status.ToString());
