@@ -201,7 +201,9 @@ StatusOr<std::unique_ptr<ModelService>> LoadPackageModel(model::PackageSource& s
                                                          const SecretBytes& data_key,
                                                          const engine::EngineOptions& options,
                                                          StartupReport* report) {
-  model::DecryptOptions decrypt;
+  // The files' SHA-256 checks finish while the engine is built (every chunk
+  // is already authenticated); nothing is served before WaitVerified is OK.
+  model::DecryptOptions decrypt{.verify_in_background = true};
   if (options.num_threads > 0) decrypt.num_threads = std::min(options.num_threads, 64);
   StatusOr<std::shared_ptr<model::DecryptedPackage>> plain =
       model::DecryptPackage(source, manifest, data_key, decrypt);
@@ -210,12 +212,17 @@ StatusOr<std::unique_ptr<ModelService>> LoadPackageModel(model::PackageSource& s
   std::shared_ptr<model::DecryptedPackage> files = std::move(plain).value();
   StatusOr<std::unique_ptr<engine::SentenceEmbedder>> embedder =
       engine::SentenceEmbedder::LoadFromMemory({files->FileMap(), files}, options);
-  if (!embedder.ok()) return InStage("model load", embedder.status());
+  if (!embedder.ok()) {
+    // A file that does not match its hash explains a failed load best.
+    RETURN_IF_ERROR(files->WaitVerified());
+    return InStage("model load", embedder.status());
+  }
+  report->load_ms = MillisSince(t0);
+  RETURN_IF_ERROR(files->WaitVerified());  // "package: file ... does not match its SHA-256"
   const model::PackageTimings& t = files->timings();
   report->fetch_ms = t.fetch_ms;
   report->decrypt_ms = t.decrypt_ms;
   report->verify_ms = t.verify_ms;
-  report->load_ms = MillisSince(t0);
   report->plaintext_bytes = t.plaintext_bytes;
   report->memory_locked = t.memory_locked;
   ModelIdentity identity{manifest.manifest.model_id, manifest.manifest.model_version,

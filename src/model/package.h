@@ -37,6 +37,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <span>
@@ -282,6 +283,12 @@ struct DecryptOptions {
   int num_threads = 2;  // workers fetching and opening chunks; 1..64
   // Sum of the plaintext sizes, checked before anything is allocated.
   uint64_t max_total_size = uint64_t{16} << 30;
+  // Return as soon as every chunk is decrypted and authenticated, and finish
+  // the files' SHA-256 checks on a background thread; the caller must then
+  // call DecryptedPackage::WaitVerified() and use nothing before it is OK
+  // (it may parse the files meanwhile, e.g. build the engine, which is what
+  // this is for: the long hash of the weights overlaps the engine load).
+  bool verify_in_background = false;
 };
 
 // Wall-clock milliseconds of each stage. Fetching, decrypting and most of
@@ -315,12 +322,20 @@ class DecryptedPackage {
   // name -> bytes; the views live as long as this object.
   std::map<std::string, ByteSpan> FileMap() const;
   const PackageTimings& timings() const { return timings_; }
+  // OK once every file's SHA-256 matched the manifest; VerificationFailed
+  // naming the file otherwise (then drop the package: its buffers are wiped
+  // when freed). Returns at once unless DecryptOptions::verify_in_background.
+  // Adds the time waited to timings().verify_ms. Not thread-safe.
+  Status WaitVerified();
 
  private:
   friend StatusOr<std::shared_ptr<DecryptedPackage>> DecryptPackage(
       PackageSource&, const VerifiedManifest&, const SecretBytes&, const DecryptOptions&);
   std::vector<File> files_;
   PackageTimings timings_;
+  // Declared after files_: destroyed first, so a running background check
+  // finishes before the buffers it reads are freed.
+  std::shared_future<Status> verified_;
 };
 
 // Fetches, authenticates and decrypts every file of `manifest` from `source`

@@ -8,11 +8,14 @@
 // chunk, a worker hashes the file's next finished chunks unless another
 // worker is already doing so, so the long hash of the weights runs on one
 // core while the other decrypts. Whatever is left is hashed after the last
-// chunk, and every file's hash is then compared with the manifest.
+// chunk, and every file's hash is then compared with the manifest. With
+// verify_in_background the workers only decrypt, and one background thread
+// hashes and compares while the caller builds the engine.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,6 +42,8 @@ struct ChunkItem {
 // State shared by the workers of one DecryptPackage call.
 class Job {
  public:
+  // Keeps its own copy of the manifest: a background verification may
+  // outlive the caller's.
   Job(PackageSource& source, const PackageManifest& m, const crypto::Aead& aead,
       std::vector<DecryptedPackage::File>& files)
       : source_(source), m_(m), aead_(aead), files_(files) {
@@ -65,6 +70,10 @@ class Job {
     std::lock_guard<std::mutex> lock(mu_);
     return first_error_;
   }
+
+  // false: the workers only decrypt, and the hashes are computed afterwards
+  // (in the background, overlapping the caller's engine load).
+  void set_hash_while_decrypting(bool on) { hash_while_decrypting_ = on; }
 
   // `scratch` holds the chunk's ciphertext (reused by one worker).
   Status OpenChunk(const ChunkItem& item, Bytes& scratch);
@@ -95,11 +104,12 @@ class Job {
   // if another worker holds it (after the parallel phase).
   void HashFinished(uint32_t file, bool wait);
 
-  PackageSource& source_;
-  const PackageManifest& m_;
-  const crypto::Aead& aead_;
+  PackageSource& source_;   // OpenChunk only (the decrypt phase)
+  const PackageManifest m_;
+  const crypto::Aead& aead_;  // OpenChunk only
   std::vector<DecryptedPackage::File>& files_;  // each worker writes its own chunk's bytes
   std::vector<std::unique_ptr<FileHash>> hashes_;
+  bool hash_while_decrypting_ = true;
   std::atomic<size_t> next_{0};
   std::atomic<bool> failed_{false};
   std::atomic<int64_t> fetch_us_{0};
@@ -163,7 +173,7 @@ Status Job::OpenChunk(const ChunkItem& item, Bytes& scratch) {
   }
   decrypt_us_.fetch_add(static_cast<int64_t>(MillisSince(start) * 1000));
   hashes_[item.file]->done[item.chunk].store(true, std::memory_order_release);
-  HashFinished(item.file, /*wait=*/false);
+  if (hash_while_decrypting_) HashFinished(item.file, /*wait=*/false);
   return OkStatus();
 }
 
@@ -228,6 +238,14 @@ const DecryptedPackage::File* DecryptedPackage::Find(std::string_view name) cons
   return nullptr;
 }
 
+Status DecryptedPackage::WaitVerified() {
+  if (!verified_.valid()) return OkStatus();
+  const Clock::time_point start = Clock::now();
+  Status status = verified_.get();
+  timings_.verify_ms += MillisSince(start);
+  return status;
+}
+
 std::map<std::string, ByteSpan> DecryptedPackage::FileMap() const {
   std::map<std::string, ByteSpan> out;
   for (const File& f : files_) out.emplace(f.name, f.contents.bytes());
@@ -268,21 +286,22 @@ StatusOr<std::shared_ptr<DecryptedPackage>> DecryptPackage(PackageSource& source
 
   timings.allocate_ms = MillisSince(start);
 
-  Job job(source, m, aead, package->files_);
+  auto job = std::make_shared<Job>(source, m, aead, package->files_);
+  job->set_hash_while_decrypting(!options.verify_in_background);
   std::vector<Bytes> scratch(static_cast<size_t>(options.num_threads));
   start = Clock::now();
-  RETURN_IF_ERROR(job.RunParallel(items.size(), options.num_threads, [&](size_t i, size_t worker) {
-    return job.OpenChunk(items[i], scratch[worker]);
+  RETURN_IF_ERROR(job->RunParallel(items.size(), options.num_threads, [&](size_t i, size_t worker) {
+    return job->OpenChunk(items[i], scratch[worker]);
   }));
   const double phase_ms = MillisSince(start);
   // The phase's wall time split in proportion to the workers' time in each
   // activity; the hashing done inside it counts as verification.
-  const double busy = job.fetch_ms() + job.decrypt_ms() + job.hash_ms();
+  const double busy = job->fetch_ms() + job->decrypt_ms() + job->hash_ms();
   double hash_share = 0;
   if (busy > 0) {
-    timings.fetch_ms = phase_ms * job.fetch_ms() / busy;
-    timings.decrypt_ms = phase_ms * job.decrypt_ms() / busy;
-    hash_share = phase_ms * job.hash_ms() / busy;
+    timings.fetch_ms = phase_ms * job->fetch_ms() / busy;
+    timings.decrypt_ms = phase_ms * job->decrypt_ms() / busy;
+    hash_share = phase_ms * job->hash_ms() / busy;
   }
   timings.fetch_decrypt_ms = timings.fetch_ms + timings.decrypt_ms;
 
@@ -291,10 +310,20 @@ StatusOr<std::shared_ptr<DecryptedPackage>> DecryptPackage(PackageSource& source
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return m.files[a].size > m.files[b].size; });
+  timings.verify_ms = hash_share;
+  if (options.verify_in_background) {
+    // One thread: the caller's thread has its own work meanwhile.
+    package->verified_ = std::async(std::launch::async, [job, order] {
+      return job->RunParallel(order.size(), 1, [&](size_t i, size_t) {
+        return job->VerifyFile(order[i]);
+      });
+    }).share();
+    return package;
+  }
   start = Clock::now();
-  RETURN_IF_ERROR(job.RunParallel(order.size(), options.num_threads,
-                                  [&](size_t i, size_t) { return job.VerifyFile(order[i]); }));
-  timings.verify_ms = hash_share + MillisSince(start);
+  RETURN_IF_ERROR(job->RunParallel(order.size(), options.num_threads,
+                                   [&](size_t i, size_t) { return job->VerifyFile(order[i]); }));
+  timings.verify_ms += MillisSince(start);
   return package;
 }
 

@@ -473,6 +473,29 @@ TEST(PackageTest, PlaintextThatDoesNotMatchTheManifestHashIsRefused) {
   ExpectRefused(status, StatusCode::kVerificationFailed, &built->key);
   EXPECT_NE(status.message().find("'config.json' does not match its SHA-256"), std::string::npos)
       << status.message();
+  // With the hash check in the background, decryption returns the package
+  // and WaitVerified reports the same refusal.
+  StatusOr<std::shared_ptr<DecryptedPackage>> early =
+      Decrypt(*built, {.verify_in_background = true});
+  ASSERT_TRUE(early.ok()) << early.status().ToString();
+  Status later = (*early)->WaitVerified();
+  ExpectRefused(later, StatusCode::kVerificationFailed, &built->key);
+  EXPECT_NE(later.message().find("'config.json' does not match its SHA-256"), std::string::npos)
+      << later.message();
+}
+
+TEST(PackageTest, BackgroundVerificationOfAGoodPackage) {
+  auto built = Build(SampleModel());
+  StatusOr<std::shared_ptr<DecryptedPackage>> plain =
+      Decrypt(*built, {.num_threads = 2, .verify_in_background = true});
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_TRUE((*plain)->WaitVerified().ok());
+  EXPECT_TRUE((*plain)->WaitVerified().ok());  // idempotent
+  // Dropping a package whose check is still running waits for it.
+  StatusOr<std::shared_ptr<DecryptedPackage>> dropped =
+      Decrypt(*built, {.verify_in_background = true});
+  ASSERT_TRUE(dropped.ok());
+  dropped = Status(StatusCode::kInternal, "dropped");
 }
 
 TEST(PackageTest, HostileSourceAndCallerErrors) {
