@@ -64,9 +64,9 @@ class StoragePackageSource final : public model::PackageSource {
   }
 
  private:
-  // A connection the host refused or reset (kIo) is tried again, up to
-  // three times: reads are idempotent and everything read is authenticated
-  // later, so a retry can cost time but never integrity.
+  // A read whose connection the host refused or reset (kIo) is made at
+  // most three times: reads are idempotent and everything read is
+  // authenticated later, so a retry can cost time but never integrity.
   template <typename F>
   static StatusOr<Bytes> Retrying(F read) {
     StatusOr<Bytes> out = read();
