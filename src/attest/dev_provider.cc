@@ -2,6 +2,7 @@
 
 #include <array>
 #include <utility>
+#include <vector>
 
 #include "attest/dev_ca.h"
 #include "cbor/encode.h"
@@ -48,51 +49,6 @@ void AppendOptional(std::string_view key, ByteSpan value, Bytes* out) {
   }
 }
 
-// Map head, module_id, digest and the "timestamp" key: the bytes before the
-// timestamp value.
-Bytes EncodeHead(const std::string& module_id) {
-  Bytes out;
-  cbor::AppendHead(kMajorMap, kPayloadFieldCount, &out);
-  AppendText("module_id", &out);
-  AppendText(module_id, &out);
-  AppendText("digest", &out);
-  AppendText("SHA384", &out);
-  AppendText("timestamp", &out);
-  return out;
-}
-
-// pcrs, certificate and cabundle: the bytes between the timestamp and the
-// caller's fields.
-Bytes EncodeMiddle(const DevMeasurements& m, const DevCa& ca) {
-  Bytes out;
-  AppendText("pcrs", &out);
-  cbor::AppendHead(kMajorMap, kDevPcrCount, &out);
-  const Bytes zero(kPcrSize, 0);
-  for (uint64_t i = 0; i < kDevPcrCount; ++i) {
-    cbor::AppendHead(kMajorUnsigned, i, &out);
-    AppendByteString(i == 0 ? m.pcr0 : i == 1 ? m.pcr1 : i == 2 ? m.pcr2 : zero, &out);
-  }
-  AppendText("certificate", &out);
-  AppendByteString(ca.leaf_der, &out);
-  AppendText("cabundle", &out);
-  cbor::AppendHead(kMajorArray, 2, &out);
-  AppendByteString(ca.root_der, &out);
-  AppendByteString(ca.intermediate_der, &out);
-  return out;
-}
-
-// [protected, {}, payload, signature], untagged like NSM's documents.
-Bytes EncodeSign1(ByteSpan payload, ByteSpan signature) {
-  Bytes out;
-  out.reserve(payload.size() + signature.size() + 16);
-  cbor::AppendHead(kMajorArray, 4, &out);
-  AppendByteString(kProtectedEs384, &out);
-  cbor::AppendHead(kMajorMap, 0, &out);
-  AppendByteString(payload, &out);
-  AppendByteString(signature, &out);
-  return out;
-}
-
 Status CheckField(const char* name, ByteSpan value) {
   if (value.size() > kMaxAttestFieldSize) {
     return LimitExceededError(std::string("dev provider: ") + name + " exceeds 1024 bytes");
@@ -102,10 +58,11 @@ Status CheckField(const char* name, ByteSpan value) {
 
 class DevNitroProvider final : public EvidenceProvider {
  public:
-  DevNitroProvider(crypto::P384PrivateKey leaf_key, Bytes head, Bytes middle, const Clock& clock,
-                   int64_t leaf_not_after)
-      : leaf_key_(std::move(leaf_key)), head_(std::move(head)), middle_(std::move(middle)),
-        clock_(clock), leaf_not_after_(leaf_not_after) {}
+  DevNitroProvider(DevCa ca, std::string module_id, const DevMeasurements& m, const Clock& clock)
+      : ca_(std::move(ca)), module_id_(std::move(module_id)), clock_(clock) {
+    pcrs_ = {m.pcr0, m.pcr1, m.pcr2};
+    pcrs_.resize(kDevPcrCount, Bytes(kPcrSize, 0));
+  }
 
   std::string_view platform() const override { return "nitro"; }
   bool evaluation() const override { return true; }
@@ -114,31 +71,15 @@ class DevNitroProvider final : public EvidenceProvider {
     RETURN_IF_ERROR(CheckField("public_key", public_key));
     RETURN_IF_ERROR(CheckField("user_data", user_data));
     RETURN_IF_ERROR(CheckField("nonce", nonce));
-    const int64_t now_ms = clock_.NowUnixMillis();
-    if (now_ms <= 0) return FailedPreconditionError("dev provider: clock is before 1970");
-    if (now_ms / 1000 >= leaf_not_after_) {
-      return FailedPreconditionError("dev provider: leaf certificate expired; restart to renew it");
-    }
-    Bytes payload;
-    payload.reserve(head_.size() + middle_.size() + public_key.size() + user_data.size() +
-                    nonce.size() + 64);
-    payload.insert(payload.end(), head_.begin(), head_.end());
-    cbor::AppendHead(kMajorUnsigned, static_cast<uint64_t>(now_ms), &payload);
-    payload.insert(payload.end(), middle_.begin(), middle_.end());
-    AppendOptional("public_key", public_key, &payload);
-    AppendOptional("user_data", user_data, &payload);
-    AppendOptional("nonce", nonce, &payload);
-    ASSIGN_OR_RETURN(Bytes to_be_signed, cose::Sign1ToBeSigned(kProtectedEs384, {}, payload));
-    ASSIGN_OR_RETURN(Bytes signature, leaf_key_.Sign(to_be_signed, crypto::EcdsaSignatureFormat::kRawRS));
-    return EncodeSign1(payload, signature);
+    return SignDevNitroDocument(ca_, module_id_, clock_.NowUnixMillis(), pcrs_, public_key,
+                                user_data, nonce);
   }
 
  private:
-  const crypto::P384PrivateKey leaf_key_;
-  const Bytes head_;    // payload bytes before the timestamp value
-  const Bytes middle_;  // payload bytes from "pcrs" to the end of "cabundle"
+  const DevCa ca_;
+  const std::string module_id_;
+  std::vector<Bytes> pcrs_;  // PCR0..15
   const Clock& clock_;
-  const int64_t leaf_not_after_;  // unix seconds
 };
 
 Status CheckOptions(const DevProviderOptions& options) {
@@ -154,6 +95,49 @@ Status CheckOptions(const DevProviderOptions& options) {
 }
 
 }  // namespace
+
+StatusOr<Bytes> SignDevNitroDocument(const DevCa& ca, std::string_view module_id,
+                                     int64_t timestamp_ms, std::span<const Bytes> pcrs,
+                                     ByteSpan public_key, ByteSpan user_data, ByteSpan nonce) {
+  if (timestamp_ms <= 0) return FailedPreconditionError("dev evidence: clock is before 1970");
+  if (timestamp_ms / 1000 >= ca.leaf_not_after) {
+    return FailedPreconditionError("dev evidence: leaf certificate expired; restart to renew it");
+  }
+  Bytes payload;
+  cbor::AppendHead(kMajorMap, kPayloadFieldCount, &payload);
+  AppendText("module_id", &payload);
+  AppendText(module_id, &payload);
+  AppendText("digest", &payload);
+  AppendText("SHA384", &payload);
+  AppendText("timestamp", &payload);
+  cbor::AppendHead(kMajorUnsigned, static_cast<uint64_t>(timestamp_ms), &payload);
+  AppendText("pcrs", &payload);
+  cbor::AppendHead(kMajorMap, pcrs.size(), &payload);
+  for (size_t i = 0; i < pcrs.size(); ++i) {
+    cbor::AppendHead(kMajorUnsigned, i, &payload);
+    AppendByteString(pcrs[i], &payload);
+  }
+  AppendText("certificate", &payload);
+  AppendByteString(ca.leaf_der, &payload);
+  AppendText("cabundle", &payload);
+  cbor::AppendHead(kMajorArray, 2, &payload);
+  AppendByteString(ca.root_der, &payload);
+  AppendByteString(ca.intermediate_der, &payload);
+  AppendOptional("public_key", public_key, &payload);
+  AppendOptional("user_data", user_data, &payload);
+  AppendOptional("nonce", nonce, &payload);
+  ASSIGN_OR_RETURN(Bytes to_be_signed, cose::Sign1ToBeSigned(kProtectedEs384, {}, payload));
+  ASSIGN_OR_RETURN(Bytes signature,
+                   ca.leaf_key.Sign(to_be_signed, crypto::EcdsaSignatureFormat::kRawRS));
+  // [protected, {}, payload, signature], untagged like NSM's documents.
+  Bytes out;
+  cbor::AppendHead(kMajorArray, 4, &out);
+  AppendByteString(kProtectedEs384, &out);
+  cbor::AppendHead(kMajorMap, 0, &out);
+  AppendByteString(payload, &out);
+  AppendByteString(signature, &out);
+  return out;
+}
 
 Bytes DevPcr(std::string_view label, ByteSpan content) {
   ByteWriter event;
@@ -183,11 +167,9 @@ StatusOr<std::unique_ptr<EvidenceProvider>> CreateDevNitroProvider(const DevProv
   RETURN_IF_ERROR(CheckOptions(options));
   const Clock& clock = options.clock != nullptr ? *options.clock : SystemClock::Get();
   ASSIGN_OR_RETURN(DevCa ca, LoadOrCreateDevCa(options.state_dir, clock));
-  Bytes head = EncodeHead(options.module_id);
-  Bytes middle = EncodeMiddle(options.measurements, ca);
   return std::unique_ptr<EvidenceProvider>(
-      std::make_unique<DevNitroProvider>(std::move(ca.leaf_key), std::move(head), std::move(middle),
-                                         clock, ca.leaf_not_after));
+      std::make_unique<DevNitroProvider>(std::move(ca), options.module_id, options.measurements,
+                                         clock));
 }
 
 }  // namespace eml::attest

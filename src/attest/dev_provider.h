@@ -29,9 +29,11 @@
 #define EML_ATTEST_DEV_PROVIDER_H_
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "attest/dev_ca.h"
 #include "attest/evidence.h"
 #include "core/bytes.h"
 #include "core/clock.h"
@@ -69,9 +71,17 @@ struct DevProviderOptions {
   const Clock* clock = nullptr;          // null: the system clock
 };
 
-// Loads or creates the dev CA in options.state_dir and prepares everything
-// but the timestamp and the three caller fields, so Attest costs one
-// ECDSA P-384 signature. FailedPrecondition for a damaged state directory
+// A Nitro-format document, exactly as described at the top of this file,
+// signed by `ca`'s leaf: the development provider and the simulated NSM
+// (attest/nsm_sim.h) both produce theirs here. `pcrs` are PCR 0..n-1 (48
+// bytes each, n <= 32); an empty field is written as null.
+// FailedPrecondition when `timestamp_ms` is outside the leaf's validity.
+StatusOr<Bytes> SignDevNitroDocument(const DevCa& ca, std::string_view module_id,
+                                     int64_t timestamp_ms, std::span<const Bytes> pcrs,
+                                     ByteSpan public_key, ByteSpan user_data, ByteSpan nonce);
+
+// Loads or creates the dev CA in options.state_dir; Attest then encodes a
+// document (a few µs) and makes one ECDSA P-384 signature. FailedPrecondition for a damaged state directory
 // (see dev_ca.h), InvalidArgument for bad measurements or module_id.
 // Attest fails with FailedPrecondition once the leaf certificate has
 // expired (restarting the provider renews it).

@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <optional>
 #include <utility>
+#include <vector>
 
+#include "attest/dev_provider.h"
 #include "cbor/decode.h"
 #include "cbor/encode.h"
 #include "cbor/utf8.h"
-#include "cose/sign1.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
 
@@ -21,9 +22,6 @@ constexpr uint8_t kMajorArray = 4;
 constexpr uint8_t kMajorMap = 5;
 constexpr uint8_t kFalse = 0xf4;
 constexpr uint8_t kTrue = 0xf5;
-constexpr uint8_t kNull = 0xf6;
-constexpr uint64_t kPayloadFieldCount = 9;
-constexpr std::array<uint8_t, 4> kProtectedEs384 = {0xa1, 0x01, 0x38, 0x22};  // {1: -35}
 constexpr std::array<uint16_t, 6> kReadOnlyAtBoot = {0, 1, 2, 3, 4, 8};
 
 void AppendText(std::string_view text, Bytes* out) {
@@ -34,14 +32,6 @@ void AppendText(std::string_view text, Bytes* out) {
 void AppendByteString(ByteSpan bytes, Bytes* out) {
   cbor::AppendHead(kMajorBytes, bytes.size(), out);
   out->insert(out->end(), bytes.begin(), bytes.end());
-}
-
-void AppendBytesOrNull(ByteSpan bytes, Bytes* out) {
-  if (bytes.empty()) {
-    out->push_back(kNull);
-  } else {
-    AppendByteString(bytes, out);
-  }
 }
 
 // ---- Responses ---------------------------------------------------------------
@@ -244,55 +234,19 @@ Bytes SimulatedNsmDevice::Attestation(const cbor::Value& body) {
   return out;
 }
 
-// The payload in the dev provider's (and the real NSM's) key order, then an
-// untagged COSE_Sign1 [protected, {}, payload, signature].
+// The same document the dev provider makes (and the real NSM's layout), over
+// this device's PCR 0..15.
 StatusOr<Bytes> SimulatedNsmDevice::SignDocument(ByteSpan user_data, ByteSpan nonce,
                                                  ByteSpan public_key) {
-  std::array<Bytes, kNsmSimDocumentPcrs> pcrs;
+  std::vector<Bytes> pcrs(kNsmSimDocumentPcrs);
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (size_t i = 0; i < pcrs.size(); ++i) pcrs[i] = pcrs_[i].value;
   }
-  const int64_t now_ms = clock_.NowUnixMillis();
-  if (now_ms <= 0 || now_ms / 1000 >= ca_.leaf_not_after) {
-    return FailedPreconditionError("nsm simulator: clock outside the leaf certificate's validity");
-  }
-  Bytes payload;
-  cbor::AppendHead(kMajorMap, kPayloadFieldCount, &payload);
-  AppendText("module_id", &payload);
-  AppendText(module_id_, &payload);
-  AppendText("digest", &payload);
-  AppendText("SHA384", &payload);
-  AppendText("timestamp", &payload);
-  cbor::AppendHead(kMajorUnsigned, static_cast<uint64_t>(now_ms), &payload);
-  AppendText("pcrs", &payload);
-  cbor::AppendHead(kMajorMap, pcrs.size(), &payload);
-  for (size_t i = 0; i < pcrs.size(); ++i) {
-    cbor::AppendHead(kMajorUnsigned, i, &payload);
-    AppendByteString(pcrs[i], &payload);
-  }
-  AppendText("certificate", &payload);
-  AppendByteString(ca_.leaf_der, &payload);
-  AppendText("cabundle", &payload);
-  cbor::AppendHead(kMajorArray, 2, &payload);
-  AppendByteString(ca_.root_der, &payload);
-  AppendByteString(ca_.intermediate_der, &payload);
-  AppendText("public_key", &payload);
-  AppendBytesOrNull(public_key, &payload);
-  AppendText("user_data", &payload);
-  AppendBytesOrNull(user_data, &payload);
-  AppendText("nonce", &payload);
-  AppendBytesOrNull(nonce, &payload);
-  ASSIGN_OR_RETURN(Bytes to_be_signed, cose::Sign1ToBeSigned(kProtectedEs384, {}, payload));
-  ASSIGN_OR_RETURN(Bytes signature,
-                   ca_.leaf_key.Sign(to_be_signed, crypto::EcdsaSignatureFormat::kRawRS));
-  Bytes out;
-  cbor::AppendHead(kMajorArray, 4, &out);
-  AppendByteString(kProtectedEs384, &out);
-  cbor::AppendHead(kMajorMap, 0, &out);
-  AppendByteString(payload, &out);
-  AppendByteString(signature, &out);
-  return out;
+  StatusOr<Bytes> document = SignDevNitroDocument(ca_, module_id_, clock_.NowUnixMillis(), pcrs,
+                                                  public_key, user_data, nonce);
+  if (!document.ok()) return Status(document.status().code(), "nsm simulator: " + document.status().message());
+  return document;
 }
 
 }  // namespace eml::attest
