@@ -2,7 +2,6 @@
 // Intel signs (TDX TCB Info v3, TD_QE Identity v2). Layout in
 // docs/attestation-tdx.md, "Collateral".
 #include <cstdio>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -12,6 +11,7 @@
 #include "attest/tdx_internal.h"
 #include "core/clock.h"
 #include "core/encoding.h"
+#include "core/json.h"
 #include "crypto/x509_crl.h"
 
 namespace eml::attest {
@@ -29,40 +29,13 @@ Status Invalid(std::string_view where, const std::string& what) {
   return InvalidArgumentError(std::string(where) + ": " + what);
 }
 
-// nlohmann keeps the last of duplicate keys: a callback refuses them, and
-// nesting deeper than the grammar needs.
-StatusOr<json> ParseJsonStrict(std::string_view text, std::string_view where) {
+// Strict JSON (core/json.h), an object, within the collateral's size limit.
+StatusOr<json> ParseJsonObject(std::string_view text, std::string_view where) {
   if (text.size() > kTdxMaxCollateralJsonSize) {
     return LimitExceededError(std::string(where) + ": JSON over " +
                               std::to_string(kTdxMaxCollateralJsonSize) + " bytes");
   }
-  std::vector<std::set<std::string>> open_objects;
-  bool duplicate = false;
-  bool too_deep = false;
-  auto callback = [&](int depth, json::parse_event_t event, json& parsed) {
-    if ((event == json::parse_event_t::object_start ||
-         event == json::parse_event_t::array_start) && depth >= kMaxJsonDepth) {
-      too_deep = true;
-    }
-    if (event == json::parse_event_t::object_start) {
-      open_objects.emplace_back();
-    } else if (event == json::parse_event_t::object_end) {
-      if (!open_objects.empty()) open_objects.pop_back();
-    } else if (event == json::parse_event_t::key && !open_objects.empty() && parsed.is_string() &&
-               !open_objects.back().insert(parsed.get_ref<const std::string&>()).second) {
-      duplicate = true;
-    }
-    return !too_deep && !duplicate;
-  };
-  json root;
-  try {
-    root = json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/false);
-  } catch (const std::exception&) {
-    return Invalid(where, "not valid JSON");
-  }
-  if (too_deep) return Invalid(where, "JSON nested too deeply");
-  if (duplicate) return AlreadyExistsError(std::string(where) + ": duplicate JSON key");
-  if (root.is_discarded()) return Invalid(where, "not valid JSON");
+  ASSIGN_OR_RETURN(json root, ParseJsonStrict(text, kMaxJsonDepth, where));
   if (!root.is_object()) return Invalid(where, "not a JSON object");
   return root;
 }
@@ -307,7 +280,7 @@ StatusOr<TdxTcbStatus> TdxTcbStatusFromName(std::string_view name) {
 
 StatusOr<TdxTcbInfo> ParseTdxTcbInfoJson(std::string_view text) {
   constexpr std::string_view kWhere = "tdx tcb info";
-  ASSIGN_OR_RETURN(json root, ParseJsonStrict(text, kWhere));
+  ASSIGN_OR_RETURN(json root, ParseJsonObject(text, kWhere));
   TdxTcbInfo out;
   ASSIGN_OR_RETURN(std::string id, StringField(root, "id", kWhere));
   if (id != "TDX") return UnsupportedError("tdx tcb info: id is not \"TDX\"");
@@ -332,7 +305,7 @@ StatusOr<TdxTcbInfo> ParseTdxTcbInfoJson(std::string_view text) {
 
 StatusOr<TdxQeIdentity> ParseTdxQeIdentityJson(std::string_view text) {
   constexpr std::string_view kWhere = "tdx qe identity";
-  ASSIGN_OR_RETURN(json root, ParseJsonStrict(text, kWhere));
+  ASSIGN_OR_RETURN(json root, ParseJsonObject(text, kWhere));
   TdxQeIdentity out;
   ASSIGN_OR_RETURN(std::string id, StringField(root, "id", kWhere));
   if (id != "TD_QE") return UnsupportedError("tdx qe identity: id is not \"TD_QE\"");
@@ -362,7 +335,7 @@ StatusOr<TdxQeIdentity> ParseTdxQeIdentityJson(std::string_view text) {
 
 StatusOr<TdxCollateral> ParseTdxCollateralJson(std::string_view text) {
   constexpr std::string_view kWhere = "tdx collateral";
-  ASSIGN_OR_RETURN(json root, ParseJsonStrict(text, kWhere));
+  ASSIGN_OR_RETURN(json root, ParseJsonObject(text, kWhere));
   TdxCollateral out;
   ASSIGN_OR_RETURN(out.pck_crl_issuer_chain_der, PemField(root, "pck_crl_issuer_chain"));
   ASSIGN_OR_RETURN(out.root_ca_crl_der, CrlField(root, "root_ca_crl"));

@@ -1,11 +1,9 @@
 // Strict JSON helpers and AWS error mapping for the KMS wire protocol.
 #include "kms/kms_json.h"
 
-#include <exception>
-#include <set>
-#include <vector>
 
 #include "core/encoding.h"
+#include "core/json.h"
 
 namespace eml::kms {
 namespace {
@@ -31,35 +29,10 @@ StatusOr<json> ParseJsonObject(std::string_view text, size_t max_size) {
   if (text.size() > max_size) {
     return LimitExceededError("kms: JSON body exceeds " + std::to_string(max_size) + " bytes");
   }
-  // nlohmann keeps the last of duplicate keys; track each open object's keys.
-  std::vector<std::set<std::string>> open_objects;
-  bool duplicate = false;
-  bool too_deep = false;
-  auto callback = [&](int depth, json::parse_event_t event, json& parsed) {
-    if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
-        depth >= kMaxKmsJsonDepth) {
-      too_deep = true;
-    }
-    if (event == json::parse_event_t::object_start) {
-      open_objects.emplace_back();
-    } else if (event == json::parse_event_t::object_end) {
-      if (!open_objects.empty()) open_objects.pop_back();
-    } else if (event == json::parse_event_t::key && !open_objects.empty() && parsed.is_string() &&
-               !open_objects.back().insert(parsed.get_ref<const std::string&>()).second) {
-      duplicate = true;
-    }
-    return !too_deep;
-  };
-  json root;
-  try {
-    root = json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/false);
-  } catch (const std::exception&) {
-    return InvalidArgumentError("kms: body is not valid JSON");
-  }
-  if (too_deep) return InvalidArgumentError("kms: JSON nested too deeply");
-  if (root.is_discarded()) return InvalidArgumentError("kms: body is not valid JSON");
-  if (duplicate) return InvalidArgumentError("kms: duplicate JSON key");
-  if (!root.is_object()) return InvalidArgumentError("kms: body is not a JSON object");
+  StatusOr<json> root = ParseJsonStrict(text, kMaxKmsJsonDepth, "kms");
+  // Every parse failure is InvalidArgument here (SerializationException).
+  if (!root.ok()) return InvalidArgumentError(root.status().message());
+  if (!root->is_object()) return InvalidArgumentError("kms: body is not a JSON object");
   return root;
 }
 

@@ -4,10 +4,11 @@
 #include <algorithm>
 #include <exception>
 #include <limits>
-#include <set>
 #include <utility>
 
 #include <nlohmann/json.hpp>
+
+#include "core/json.h"
 
 namespace eml::model {
 namespace {
@@ -27,36 +28,19 @@ std::string Echo(std::string_view s) {
   return out;
 }
 
+// {"__metadata__": {..}, name: {"dtype", "shape": [..], "data_offsets": [..]}}
+// is three levels deep; one more is allowed.
+constexpr int kMaxHeaderJsonDepth = 4;
+
 Status Invalid(std::string_view what) {
   return InvalidArgumentError("safetensors: " + std::string(what));
 }
 
-// Parses the header JSON. nlohmann keeps the last of duplicate keys, so a
-// parser callback tracks the keys of every open object and flags repeats.
+// The header JSON, strictly (core/json.h): the grammar is two levels deep.
 StatusOr<json> ParseHeaderJson(std::string_view text) {
-  std::vector<std::set<std::string>> open_objects;
-  bool duplicate = false;
-  auto callback = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start) {
-      open_objects.emplace_back();
-    } else if (event == json::parse_event_t::object_end) {
-      if (!open_objects.empty()) open_objects.pop_back();
-    } else if (event == json::parse_event_t::key && !open_objects.empty() &&
-               parsed.is_string() &&
-               !open_objects.back().insert(parsed.get_ref<const std::string&>()).second) {
-      duplicate = true;
-    }
-    return true;
-  };
-  json header;
-  try {
-    header = json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/false);
-  } catch (const std::exception&) {
-    return Invalid("header is not valid JSON");
-  }
-  if (header.is_discarded()) return Invalid("header is not valid JSON");
-  if (duplicate) return AlreadyExistsError("safetensors: duplicate key in header");
-  if (!header.is_object()) return Invalid("header is not a JSON object");
+  StatusOr<json> header = ParseJsonStrict(text, kMaxHeaderJsonDepth, "safetensors: header");
+  if (!header.ok()) return header.status();
+  if (!header->is_object()) return Invalid("header is not a JSON object");
   return header;
 }
 

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <exception>
 #include <initializer_list>
-#include <set>
 #include <utility>
 #include <vector>
 
@@ -13,6 +12,7 @@
 
 #include "core/encoding.h"
 #include "core/file.h"
+#include "core/json.h"
 
 namespace eml::policy {
 namespace {
@@ -24,41 +24,13 @@ constexpr int kMaxJsonDepth = 4;
 
 Status Invalid(const std::string& what) { return InvalidArgumentError("policy json: " + what); }
 
-// nlohmann keeps the last of duplicate keys, so a parser callback tracks the
-// keys of each open object; it also refuses nesting deeper than the grammar.
+// Strict JSON (core/json.h), nested no deeper than the policy grammar.
 StatusOr<json> ParseStrict(std::string_view text) {
   if (text.size() > kMaxPolicyJsonSize) {
     return LimitExceededError("policy json: text exceeds " + std::to_string(kMaxPolicyJsonSize) +
                               " bytes");
   }
-  std::vector<std::set<std::string>> open_objects;
-  bool duplicate = false;
-  bool too_deep = false;
-  auto callback = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) {
-      if (depth >= kMaxJsonDepth) too_deep = true;
-    }
-    if (event == json::parse_event_t::object_start) {
-      open_objects.emplace_back();
-    } else if (event == json::parse_event_t::object_end) {
-      if (!open_objects.empty()) open_objects.pop_back();
-    } else if (event == json::parse_event_t::key && !open_objects.empty() && parsed.is_string() &&
-               !open_objects.back().insert(parsed.get_ref<const std::string&>()).second) {
-      duplicate = true;
-    }
-    // Discarding what is too deep keeps memory bounded by the grammar.
-    return !too_deep;
-  };
-  json root;
-  try {
-    root = json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/false);
-  } catch (const std::exception&) {
-    return Invalid("not valid JSON");
-  }
-  if (too_deep) return Invalid("nested deeper than the policy grammar");
-  if (root.is_discarded()) return Invalid("not valid JSON");
-  if (duplicate) return AlreadyExistsError("policy json: duplicate key");
-  return root;
+  return ParseJsonStrict(text, kMaxJsonDepth, "policy json");
 }
 
 std::string Field(const std::string& where, std::string_view key) {
