@@ -16,33 +16,18 @@
 #include <openssl/x509v3.h>
 
 #include "crypto/crypto_internal.h"
+#include "crypto/x509_internal.h"
 
 namespace eml::crypto {
 namespace {
 
 using internal::OpenSslError;
 
-struct X509Deleter { void operator()(X509* p) const { X509_free(p); } };
+using internal::UniqueX509;
+
 struct StoreDeleter { void operator()(X509_STORE* p) const { X509_STORE_free(p); } };
 struct StoreCtxDeleter { void operator()(X509_STORE_CTX* p) const { X509_STORE_CTX_free(p); } };
 struct StackDeleter { void operator()(STACK_OF(X509)* p) const { sk_X509_free(p); } };  // not owning
-using UniqueX509 = std::unique_ptr<X509, X509Deleter>;
-
-StatusOr<UniqueX509> ParseDer(ByteSpan der) {
-  if (der.size() > kMaxCertificateSize) return LimitExceededError("x509: certificate over 16 KiB");
-  const unsigned char* p = der.data();
-  UniqueX509 cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (!cert || p != der.data() + der.size()) {
-    return OpenSslError(StatusCode::kInvalidArgument, "x509: malformed certificate DER");
-  }
-  unsigned char* again = nullptr;
-  int len = i2d_X509(cert.get(), &again);
-  const bool same = len > 0 && static_cast<size_t>(len) == der.size() &&
-                    std::memcmp(again, der.data(), der.size()) == 0;
-  OPENSSL_free(again);
-  if (!same) return InvalidArgumentError("x509: certificate is not DER");
-  return cert;
-}
 
 StatusOr<int64_t> ToUnixSeconds(const ASN1_TIME* t) {
   return internal::Asn1TimeToUnixSeconds(t, "x509: bad validity time");
@@ -88,7 +73,7 @@ void ConfigureParams(X509_STORE_CTX* ctx, int64_t unix_time_seconds) {
 }  // namespace
 
 StatusOr<CertificateInfo> ParseCertificate(ByteSpan der) {
-  ASSIGN_OR_RETURN(UniqueX509 cert, ParseDer(der));
+  ASSIGN_OR_RETURN(UniqueX509 cert, internal::ParseX509Der(der));
   CertificateInfo info;
   ASSIGN_OR_RETURN(info.spki_der, SpkiDer(cert.get()));
   ASSIGN_OR_RETURN(info.not_before, ToUnixSeconds(X509_get0_notBefore(cert.get())));
@@ -103,25 +88,58 @@ StatusOr<VerifiedChain> VerifyCertificateChain(ByteSpan leaf_der,
                                                std::span<const Bytes> intermediates_der,
                                                std::span<const Bytes> trusted_roots_der,
                                                int64_t unix_time_seconds) {
-  if (intermediates_der.size() + 1 > kMaxChainLength || trusted_roots_der.size() > kMaxChainLength) {
+  if (trusted_roots_der.size() > kMaxChainLength) return LimitExceededError("x509: too many certificates");
+  std::vector<ByteSpan> roots(trusted_roots_der.begin(), trusted_roots_der.end());
+  // Signatures made by an issuer (all but the trust anchor's self-signature).
+  return internal::VerifyChainWith(leaf_der, intermediates_der, roots, unix_time_seconds,
+                                   [](const X509* cert, bool anchor) {
+                                     if (anchor || AllowedSignatureAlgorithm(X509_get_signature_nid(cert))) {
+                                       return OkStatus();
+                                     }
+                                     return VerificationFailedError("x509: signature algorithm not allowed");
+                                   });
+}
+
+namespace internal {
+
+StatusOr<UniqueX509> ParseX509Der(ByteSpan der) {
+  if (der.size() > kMaxCertificateSize) return LimitExceededError("x509: certificate over 16 KiB");
+  const unsigned char* p = der.data();
+  UniqueX509 cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert || p != der.data() + der.size()) {
+    return OpenSslError(StatusCode::kInvalidArgument, "x509: malformed certificate DER");
+  }
+  unsigned char* again = nullptr;
+  const int len = i2d_X509(cert.get(), &again);
+  const bool same = len > 0 && static_cast<size_t>(len) == der.size() &&
+                    std::memcmp(again, der.data(), der.size()) == 0;
+  OPENSSL_free(again);
+  if (!same) return InvalidArgumentError("x509: certificate is not DER");
+  return cert;
+}
+
+StatusOr<VerifiedChain> VerifyChainWith(
+    ByteSpan leaf_der, std::span<const Bytes> intermediates_der, std::span<const ByteSpan> roots_der,
+    int64_t unix_time_seconds, const std::function<Status(const X509* cert, bool anchor)>& check) {
+  if (intermediates_der.size() + 1 > kMaxChainLength) {
     return LimitExceededError("x509: too many certificates");
   }
-  if (trusted_roots_der.empty()) return InvalidArgumentError("x509: no trusted roots");
-  ASSIGN_OR_RETURN(UniqueX509 leaf, ParseDer(leaf_der));
+  if (roots_der.empty()) return InvalidArgumentError("x509: no trusted roots");
+  ASSIGN_OR_RETURN(UniqueX509 leaf, ParseX509Der(leaf_der));
   std::vector<UniqueX509> owned;
   std::unique_ptr<STACK_OF(X509), StackDeleter> untrusted(sk_X509_new_null());
   std::unique_ptr<X509_STORE, StoreDeleter> store(X509_STORE_new());
   std::unique_ptr<X509_STORE_CTX, StoreCtxDeleter> ctx(X509_STORE_CTX_new());
   if (!untrusted || !store || !ctx) return OpenSslError(StatusCode::kInternal, "x509: alloc failed");
   for (const Bytes& der : intermediates_der) {
-    ASSIGN_OR_RETURN(UniqueX509 cert, ParseDer(der));
+    ASSIGN_OR_RETURN(UniqueX509 cert, ParseX509Der(der));
     if (sk_X509_push(untrusted.get(), cert.get()) <= 0) {
       return OpenSslError(StatusCode::kInternal, "x509: stack push failed");
     }
     owned.push_back(std::move(cert));
   }
-  for (const Bytes& der : trusted_roots_der) {
-    ASSIGN_OR_RETURN(UniqueX509 cert, ParseDer(der));
+  for (ByteSpan der : roots_der) {
+    ASSIGN_OR_RETURN(UniqueX509 cert, ParseX509Der(der));
     if (X509_STORE_add_cert(store.get(), cert.get()) != 1) {  // takes its own reference
       return OpenSslError(StatusCode::kInvalidArgument, "x509: cannot add trusted root");
     }
@@ -138,12 +156,7 @@ StatusOr<VerifiedChain> VerifyCertificateChain(ByteSpan leaf_der,
   }
   STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
   const int n = sk_X509_num(chain);
-  // Signatures made by an issuer (all but the trust anchor's self-signature).
-  for (int i = 0; i + 1 < n; ++i) {
-    if (!AllowedSignatureAlgorithm(X509_get_signature_nid(sk_X509_value(chain, i)))) {
-      return VerificationFailedError("x509: signature algorithm not allowed");
-    }
-  }
+  for (int i = 0; i < n; ++i) RETURN_IF_ERROR(check(sk_X509_value(chain, i), i + 1 == n));
   VerifiedChain out;
   ASSIGN_OR_RETURN(out.leaf_spki_der, SpkiDer(leaf.get()));
   ASSIGN_OR_RETURN(out.leaf_not_before, ToUnixSeconds(X509_get0_notBefore(leaf.get())));
@@ -151,5 +164,7 @@ StatusOr<VerifiedChain> VerifyCertificateChain(ByteSpan leaf_der,
   out.chain_length = static_cast<size_t>(n);
   return out;
 }
+
+}  // namespace internal
 
 }  // namespace eml::crypto

@@ -13,6 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include "crypto/crypto_internal.h"
+#include "crypto/x509_internal.h"
 #include "crypto/x509.h"
 
 namespace eml::crypto {
@@ -20,19 +21,9 @@ namespace {
 
 using internal::OpenSslError;
 
-struct X509Deleter { void operator()(X509* p) const { X509_free(p); } };
 struct CrlDeleter { void operator()(X509_CRL* p) const { X509_CRL_free(p); } };
-using UniqueX509 = std::unique_ptr<X509, X509Deleter>;
+using internal::UniqueX509;
 using UniqueCrl = std::unique_ptr<X509_CRL, CrlDeleter>;
-
-// The certificate after crypto::ParseCertificate accepted it (strict DER).
-StatusOr<UniqueX509> ParseCertDer(ByteSpan der) {
-  RETURN_IF_ERROR(ParseCertificate(der).status());
-  const unsigned char* p = der.data();
-  UniqueX509 cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (!cert) return OpenSslError(StatusCode::kInvalidArgument, "x509: malformed certificate DER");
-  return cert;
-}
 
 bool HasCriticalExtension(const STACK_OF(X509_EXTENSION) * exts) {
   for (int i = 0; i < sk_X509_EXTENSION_num(exts); ++i) {
@@ -132,8 +123,8 @@ StatusOr<CrlInfo> ParseCrl(ByteSpan crl_der) {
 StatusOr<CrlInfo> CheckNotRevoked(ByteSpan crl_der, ByteSpan issuer_cert_der, ByteSpan cert_der,
                                   int64_t unix_time_seconds) {
   ASSIGN_OR_RETURN(UniqueCrl crl, ParseCrlDer(crl_der));
-  ASSIGN_OR_RETURN(UniqueX509 issuer, ParseCertDer(issuer_cert_der));
-  ASSIGN_OR_RETURN(UniqueX509 cert, ParseCertDer(cert_der));
+  ASSIGN_OR_RETURN(UniqueX509 issuer, internal::ParseX509Der(issuer_cert_der));
+  ASSIGN_OR_RETURN(UniqueX509 cert, internal::ParseX509Der(cert_der));
   ASSIGN_OR_RETURN(CrlInfo info, Info(crl.get()));
   RETURN_IF_ERROR(CheckCrlSignature(crl.get(), issuer.get()));
   if (unix_time_seconds < info.this_update) {

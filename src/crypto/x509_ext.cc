@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "crypto/crypto_internal.h"
+#include "crypto/x509_internal.h"
 
 namespace eml::crypto {
 namespace {
@@ -29,16 +30,12 @@ using internal::OpenSslError;
 constexpr size_t kMaxTextSize = 256;  // OIDs and names
 constexpr long kPssSaltLength = 48;   // SHA-384 output size
 
-struct X509Deleter { void operator()(X509* p) const { X509_free(p); } };
-struct StoreDeleter { void operator()(X509_STORE* p) const { X509_STORE_free(p); } };
-struct StoreCtxDeleter { void operator()(X509_STORE_CTX* p) const { X509_STORE_CTX_free(p); } };
-struct StackDeleter { void operator()(STACK_OF(X509)* p) const { sk_X509_free(p); } };  // not owning
 struct BioDeleter { void operator()(BIO* p) const { BIO_free(p); } };
 struct PssParamsDeleter { void operator()(RSA_PSS_PARAMS* p) const { RSA_PSS_PARAMS_free(p); } };
 struct IntegerDeleter { void operator()(ASN1_INTEGER* p) const { ASN1_INTEGER_free(p); } };
 struct AlgorDeleter { void operator()(X509_ALGOR* p) const { X509_ALGOR_free(p); } };
 struct Ia5Deleter { void operator()(ASN1_IA5STRING* p) const { ASN1_IA5STRING_free(p); } };
-using UniqueX509 = std::unique_ptr<X509, X509Deleter>;
+using internal::UniqueX509;
 
 // Frees what PEM_read_bio allocates.
 struct PemBlock {
@@ -53,22 +50,6 @@ struct PemBlock {
   }
 };
 
-// Strict DER: the whole input, and it re-encodes to the same bytes.
-StatusOr<UniqueX509> ParseDer(ByteSpan der) {
-  if (der.size() > kMaxCertificateSize) return LimitExceededError("x509: certificate over 16 KiB");
-  const unsigned char* p = der.data();
-  UniqueX509 cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (!cert || p != der.data() + der.size()) {
-    return OpenSslError(StatusCode::kInvalidArgument, "x509: malformed certificate DER");
-  }
-  unsigned char* again = nullptr;
-  const int len = i2d_X509(cert.get(), &again);
-  const bool same = len > 0 && static_cast<size_t>(len) == der.size() &&
-                    std::memcmp(again, der.data(), der.size()) == 0;
-  OPENSSL_free(again);
-  if (!same) return InvalidArgumentError("x509: certificate is not DER");
-  return cert;
-}
 
 StatusOr<std::string> ObjectText(const ASN1_OBJECT* obj) {
   char buf[kMaxTextSize + 1];
@@ -171,16 +152,12 @@ Status CheckPssProfile(const X509* cert) {
   return OkStatus();
 }
 
-StatusOr<int64_t> ToUnixSeconds(const ASN1_TIME* t) {
-  return internal::Asn1TimeToUnixSeconds(t, "x509: bad validity time");
-}
-
 }  // namespace
 
 StatusOr<CertificateDetails> ParseCertificateDetails(ByteSpan der) {
   CertificateDetails out;
   ASSIGN_OR_RETURN(out.info, ParseCertificate(der));
-  ASSIGN_OR_RETURN(UniqueX509 cert, ParseDer(der));
+  ASSIGN_OR_RETURN(UniqueX509 cert, internal::ParseX509Der(der));
   ASSIGN_OR_RETURN(out.subject_common_name, CommonName(X509_get_subject_name(cert.get())));
   ASSIGN_OR_RETURN(out.issuer_common_name, CommonName(X509_get_issuer_name(cert.get())));
   ASSIGN_OR_RETURN(out.extensions, Extensions(cert.get()));
@@ -266,52 +243,12 @@ StatusOr<std::vector<Bytes>> CertificatesFromPem(std::string_view pem) {
 StatusOr<VerifiedChain> VerifyRsaPssCertificateChain(ByteSpan leaf_der,
                                                      std::span<const Bytes> intermediates_der,
                                                      ByteSpan root_der, int64_t unix_time_seconds) {
-  if (intermediates_der.size() + 1 > kMaxChainLength) {
-    return LimitExceededError("x509: too many certificates");
-  }
-  ASSIGN_OR_RETURN(UniqueX509 leaf, ParseDer(leaf_der));
-  ASSIGN_OR_RETURN(UniqueX509 root, ParseDer(root_der));
-  std::vector<UniqueX509> owned;
-  std::unique_ptr<STACK_OF(X509), StackDeleter> untrusted(sk_X509_new_null());
-  std::unique_ptr<X509_STORE, StoreDeleter> store(X509_STORE_new());
-  std::unique_ptr<X509_STORE_CTX, StoreCtxDeleter> ctx(X509_STORE_CTX_new());
-  if (!untrusted || !store || !ctx) return OpenSslError(StatusCode::kInternal, "x509: alloc failed");
-  for (const Bytes& der : intermediates_der) {
-    ASSIGN_OR_RETURN(UniqueX509 cert, ParseDer(der));
-    if (sk_X509_push(untrusted.get(), cert.get()) <= 0) {
-      return OpenSslError(StatusCode::kInternal, "x509: stack push failed");
-    }
-    owned.push_back(std::move(cert));
-  }
-  if (X509_STORE_add_cert(store.get(), root.get()) != 1) {  // takes its own reference
-    return OpenSslError(StatusCode::kInvalidArgument, "x509: cannot add trusted root");
-  }
-  if (X509_STORE_CTX_init(ctx.get(), store.get(), leaf.get(), untrusted.get()) != 1) {
-    return OpenSslError(StatusCode::kInternal, "x509: verify init failed");
-  }
-  // The same verifier settings as crypto/x509.cc: the caller's time, security
-  // level 2, bounded depth, RFC 5280 defaults (not X509_STRICT: AMD's VCEKs
-  // carry no Authority Key Identifier).
-  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
-  X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(unix_time_seconds));
-  X509_VERIFY_PARAM_set_auth_level(param, 2);
-  X509_VERIFY_PARAM_set_depth(param, static_cast<int>(kMaxChainLength));
-  if (X509_verify_cert(ctx.get()) != 1) {
-    const int err = X509_STORE_CTX_get_error(ctx.get());
-    return OpenSslError(StatusCode::kVerificationFailed,
-                        std::string("x509: chain did not verify: ") +
-                            X509_verify_cert_error_string(err));
-  }
-  STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
-  const int n = sk_X509_num(chain);
-  for (int i = 0; i < n; ++i) RETURN_IF_ERROR(CheckPssProfile(sk_X509_value(chain, i)));
-  VerifiedChain out;
-  out.leaf_spki_der = internal::PublicKeySpkiDer(X509_get0_pubkey(leaf.get()));
-  if (out.leaf_spki_der.empty()) return OpenSslError(StatusCode::kInternal, "x509: cannot encode SPKI");
-  ASSIGN_OR_RETURN(out.leaf_not_before, ToUnixSeconds(X509_get0_notBefore(leaf.get())));
-  ASSIGN_OR_RETURN(out.leaf_not_after, ToUnixSeconds(X509_get0_notAfter(leaf.get())));
-  out.chain_length = static_cast<size_t>(n);
-  return out;
+  // The same verifier as VerifyCertificateChain (not X509_STRICT: AMD's VCEKs
+  // carry no Authority Key Identifier), then the PSS profile on every
+  // certificate of the chain, the root's self-signature included.
+  const ByteSpan roots[] = {root_der};
+  return internal::VerifyChainWith(leaf_der, intermediates_der, roots, unix_time_seconds,
+                                   [](const X509* cert, bool) { return CheckPssProfile(cert); });
 }
 
 }  // namespace eml::crypto
