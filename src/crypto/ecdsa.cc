@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -28,6 +29,11 @@ struct ParamBldDeleter { void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_B
 struct ParamDeleter { void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); } };
 using UniqueBn = std::unique_ptr<BIGNUM, BnDeleter>;
 using UniqueEcdsaSig = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
+
+struct P8Deleter { void operator()(PKCS8_PRIV_KEY_INFO* p) const { PKCS8_PRIV_KEY_INFO_free(p); } };
+using UniqueP8 = std::unique_ptr<PKCS8_PRIV_KEY_INFO, P8Deleter>;
+
+constexpr size_t kMaxPkcs8Size = 1024;  // a P-384 PrivateKeyInfo is ~185 bytes
 
 // Upper bound of an ECDSA DER signature for P-384: SEQUENCE of two 49-byte
 // INTEGERs. Anything larger cannot be a valid signature for our curves.
@@ -152,6 +158,20 @@ StatusOr<Bytes> DerToRaw(EcCurve curve, ByteSpan der) {
   return out;
 }
 
+// The named curve of an EC key: P-256 or P-384, else Unsupported.
+StatusOr<EcCurve> CurveOf(EVP_PKEY* pkey, std::string_view what) {
+  if (!EVP_PKEY_is_a(pkey, "EC")) return UnsupportedError(std::string(what) + " is not an EC key");
+  char group[64] = {};
+  size_t group_len = 0;
+  if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                     &group_len) != 1) {
+    return OpenSslError(StatusCode::kUnsupported, std::string(what) + " has no named curve");
+  }
+  if (std::string(group) == "prime256v1") return EcCurve::kP256;
+  if (std::string(group) == "secp384r1") return EcCurve::kP384;
+  return UnsupportedError("ecdsa: curve must be P-256 or P-384");
+}
+
 }  // namespace
 
 struct EcdsaPublicKey::Impl {
@@ -188,21 +208,7 @@ StatusOr<EcdsaPublicKey> EcdsaPublicKey::FromSpkiDer(ByteSpan der) {
   if (!pkey || p != der.data() + der.size()) {
     return OpenSslError(StatusCode::kInvalidArgument, "ecdsa: malformed SubjectPublicKeyInfo");
   }
-  if (!EVP_PKEY_is_a(pkey.get(), "EC")) return UnsupportedError("ecdsa: SPKI is not an EC key");
-  char group[64] = {};
-  size_t group_len = 0;
-  if (EVP_PKEY_get_utf8_string_param(pkey.get(), OSSL_PKEY_PARAM_GROUP_NAME, group,
-                                     sizeof(group), &group_len) != 1) {
-    return OpenSslError(StatusCode::kUnsupported, "ecdsa: SPKI has no named curve");
-  }
-  EcCurve curve;
-  if (std::string(group) == "prime256v1") {
-    curve = EcCurve::kP256;
-  } else if (std::string(group) == "secp384r1") {
-    curve = EcCurve::kP384;
-  } else {
-    return UnsupportedError("ecdsa: curve must be P-256 or P-384");
-  }
+  ASSIGN_OR_RETURN(EcCurve curve, CurveOf(pkey.get(), "ecdsa: SPKI"));
   // Rebuild from the point so every key goes through the same validation.
   ASSIGN_OR_RETURN(Bytes point, ExportPoint(curve, pkey.get()));
   return FromUncompressedPoint(curve, point);
@@ -240,6 +246,31 @@ Status EcdsaPublicKey::Verify(ByteSpan message, ByteSpan signature,
 StatusOr<EcdsaPrivateKey> EcdsaPrivateKey::Generate(EcCurve curve) {
   UniqueEvpPkey pkey(EVP_EC_gen(GroupName(curve)));
   if (!pkey) return OpenSslError(StatusCode::kInternal, "ecdsa: key generation failed");
+  ASSIGN_OR_RETURN(Bytes point, ExportPoint(curve, pkey.get()));
+  ASSIGN_OR_RETURN(EcdsaPublicKey public_key, EcdsaPublicKey::FromUncompressedPoint(curve, point));
+  return EcdsaPrivateKey(curve,
+                         std::make_shared<const Impl>(Impl{std::move(pkey), std::move(public_key)}));
+}
+
+StatusOr<EcdsaPrivateKey> EcdsaPrivateKey::FromPkcs8Der(EcCurve curve, ByteSpan der) {
+  if (der.empty() || der.size() > kMaxPkcs8Size) {
+    return InvalidArgumentError("ecdsa: PKCS#8 size out of range");
+  }
+  const unsigned char* p = der.data();
+  UniqueP8 p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(der.size())));
+  if (!p8 || p != der.data() + der.size()) {
+    return OpenSslError(StatusCode::kInvalidArgument, "ecdsa: malformed PKCS#8 DER");
+  }
+  UniqueEvpPkey pkey(EVP_PKCS82PKEY(p8.get()));
+  if (!pkey) return OpenSslError(StatusCode::kInvalidArgument, "ecdsa: PKCS#8 holds no usable key");
+  StatusOr<EcCurve> key_curve = CurveOf(pkey.get(), "ecdsa: PKCS#8 key");
+  if (!key_curve.ok() || *key_curve != curve) {
+    return InvalidArgumentError("ecdsa: PKCS#8 key is not on the expected curve");
+  }
+  UniqueEvpPkeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+  if (!check || EVP_PKEY_check(check.get()) != 1) {
+    return OpenSslError(StatusCode::kInvalidArgument, "ecdsa: key pair is inconsistent");
+  }
   ASSIGN_OR_RETURN(Bytes point, ExportPoint(curve, pkey.get()));
   ASSIGN_OR_RETURN(EcdsaPublicKey public_key, EcdsaPublicKey::FromUncompressedPoint(curve, point));
   return EcdsaPrivateKey(curve,

@@ -53,6 +53,11 @@ class EcdsaPublicKey {
 class EcdsaPrivateKey {
  public:
   static StatusOr<EcdsaPrivateKey> Generate(EcCurve curve);
+  // PKCS#8 PrivateKeyInfo DER (RFC 5958) holding an EC key on `curve` (named
+  // curve). Strict: no trailing bytes, at most 1 KiB, the key pair must pass
+  // OpenSSL's consistency check. InvalidArgument for anything else (the
+  // message never echoes key bytes).
+  static StatusOr<EcdsaPrivateKey> FromPkcs8Der(EcCurve curve, ByteSpan der);
 
   EcCurve curve() const { return curve_; }
   EcdsaPublicKey PublicKey() const;

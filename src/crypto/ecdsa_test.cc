@@ -1,6 +1,7 @@
 #include "crypto/ecdsa.h"
 
 #include <string>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -94,6 +95,64 @@ TEST(EcdsaTest, RejectsBadPublicKeys) {
   EXPECT_FALSE(EcdsaPublicKey::FromSpkiDer(Hex("302a300506032b65700321007d4d0e7f6153a69b6242b522abbee6"
                                                "85fda4420f8834b108c3bdae369ef549fa"))
                    .ok());
+}
+
+// Throwaway keys with private scalars 1234567 (P-256) and 7654321 (P-384),
+// written by python `cryptography` as PKCS#8 DER, with their public points.
+constexpr char kP256Pkcs8[] =
+    "308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b0201010420000000000000000000"
+    "000000000000000000000000000000000000000012d687a1440342000465de15fecb7ec3cdfb570fa87ab71ce1"
+    "f18e89d5976b07057cdbbff5ff85b76067d85098b6903bad82beb0c988f79f1f295e9c1285c580b199836120ed"
+    "1bbf7e";
+constexpr char kP256Point[] =
+    "0465de15fecb7ec3cdfb570fa87ab71ce1f18e89d5976b07057cdbbff5ff85b76067d85098b6903bad82beb0c9"
+    "88f79f1f295e9c1285c580b199836120ed1bbf7e";
+constexpr char kP384Pkcs8[] =
+    "3081b6020100301006072a8648ce3d020106052b8104002204819e30819b020101043000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000074cbb1a16403620004ca"
+    "24f5657e7b39636a11e7fa3678d21a6a8fbca4646ed2d7150d5392dd04cd5f32f174f8699eba273e5ba73fafdd"
+    "967ba5be222dfd592ad01ba2f9cd5a19fb3026e3a81897211e187962688a6e08c629d313156ef5f6b42517de39"
+    "883ddbf6db";
+constexpr char kP384Point[] =
+    "04ca24f5657e7b39636a11e7fa3678d21a6a8fbca4646ed2d7150d5392dd04cd5f32f174f8699eba273e5ba73f"
+    "afdd967ba5be222dfd592ad01ba2f9cd5a19fb3026e3a81897211e187962688a6e08c629d313156ef5f6b42517"
+    "de39883ddbf6db";
+
+TEST(EcdsaTest, Pkcs8LoadsAndSigns) {
+  for (auto [curve, p8, point] : {std::tuple{EcCurve::kP256, kP256Pkcs8, kP256Point},
+                                  std::tuple{EcCurve::kP384, kP384Pkcs8, kP384Point}}) {
+    auto key = EcdsaPrivateKey::FromPkcs8Der(curve, Hex(p8));
+    ASSERT_TRUE(key.ok()) << key.status().ToString();
+    EXPECT_EQ(key->curve(), curve);
+    EXPECT_EQ(key->PublicKey().UncompressedPoint(), Hex(point));
+    const Bytes msg = {1, 2, 3};
+    auto sig = key->Sign(msg, EcdsaSignatureFormat::kRawRS);
+    ASSERT_TRUE(sig.ok());
+    EXPECT_EQ(sig->size(), 2 * EcCurveFieldSize(curve));
+    EXPECT_TRUE(key->PublicKey().Verify(msg, *sig, EcdsaSignatureFormat::kRawRS).ok());
+  }
+}
+
+TEST(EcdsaTest, Pkcs8RejectsBadInput) {
+  const Bytes p8 = Hex(kP256Pkcs8);
+  auto code = [](EcCurve curve, ByteSpan der) {
+    return EcdsaPrivateKey::FromPkcs8Der(curve, der).status().code();
+  };
+  // The wrong curve either way.
+  EXPECT_EQ(code(EcCurve::kP384, p8), StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(EcCurve::kP256, Hex(kP384Pkcs8)), StatusCode::kInvalidArgument);
+  // Trailing bytes, every truncation, empty, oversized.
+  Bytes trailing = p8;
+  trailing.push_back(0);
+  EXPECT_EQ(code(EcCurve::kP256, trailing), StatusCode::kInvalidArgument);
+  for (size_t n = 0; n < p8.size(); ++n) {
+    EXPECT_EQ(code(EcCurve::kP256, ByteSpan(p8).first(n)), StatusCode::kInvalidArgument) << n;
+  }
+  EXPECT_EQ(code(EcCurve::kP256, Bytes(2048, 0x30)), StatusCode::kInvalidArgument);
+  // A public point that does not belong to the private scalar.
+  Bytes mismatched = p8;
+  mismatched.back() ^= 1;
+  EXPECT_EQ(code(EcCurve::kP256, mismatched), StatusCode::kInvalidArgument);
 }
 
 // Both Wycheproof files contain only "valid" and "invalid" vectors (no
