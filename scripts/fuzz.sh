@@ -35,6 +35,7 @@ declare -A corpus_of=(
   [http_fuzz]=http
   [tdx_quote_fuzz]=tdx
   [snp_report_fuzz]=snp
+  [snp_cert_table_fuzz]=snp_cert_table
   [nsm_message_fuzz]=nsm
   [kms_request_fuzz]=kms_request
   [package_manifest_fuzz]=package_manifest

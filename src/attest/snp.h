@@ -194,6 +194,73 @@ StatusOr<std::vector<Bytes>> ParseSnpCollateral(ByteSpan file);
 // ParseSnpCollateral on a file of at most kSnpMaxCollateralFileSize bytes.
 StatusOr<std::vector<Bytes>> LoadSnpCollateralFile(const std::string& path);
 
+// ---- The VCEK's AMD extensions -------------------------------------------------
+//
+// What a VCEK/VLEK certificate says about the chip, read exactly as the checks
+// SNP_PRODUCT, SNP_TCB and SNP_CHIP_ID read it (the same code), for callers
+// that must produce or predict a matching report (attest/snp_sim.h).
+
+struct SnpLeafExtensions {
+  std::string product_name;  // productName as written, e.g. "Milan-B0"
+  SnpProduct product = SnpProduct::kUnknown;  // its part before '-'
+  SnpTcb tcb;                // blSPL, teeSPL, snpSPL, ucodeSPL; Turin also fmcSPL
+  Bytes hwid;                // hwID as written (Milan/Genoa 64 bytes, Turin 8); empty if absent
+};
+
+// Parses the certificate (DER) and its extensions. InvalidArgument for an
+// unparsable certificate; VerificationFailed for an unknown product or a
+// missing or out-of-range SPL, as the verifier reports them.
+StatusOr<SnpLeafExtensions> ReadSnpLeafExtensions(ByteSpan leaf_der);
+
+// ---- The configfs-tsm auxblob certificate table ----------------------------------
+//
+// What the Linux sev-guest driver returns as configfs-tsm `auxblob` for SNP:
+// the certificate table of the GHCB "extended guest request" (GHCB
+// specification, "SNP Extended Guest Request"), entries of
+//   { GUID (16 bytes, RFC 4122 byte order), u32le offset, u32le length }
+// ended by an all-zero entry, then the certificates; offsets count from the
+// table's first byte. Format, limits and checks: docs/attestation-snp.md,
+// "The auxblob certificate table".
+
+inline constexpr size_t kSnpCertTableEntrySize = 24;
+inline constexpr size_t kSnpMaxCertTableEntries = 8;  // not counting the terminator
+inline constexpr size_t kSnpMaxCertTableSize = 28 * 1024;  // = kTsmMaxAuxblobSize (attest/tsm.h)
+
+// Kinds with a GHCB GUID. The GHCB specification assigns none to the ASVK, so
+// "asvk" never appears in a table; any other GUID is kSnpCertKindUnknown.
+inline constexpr std::string_view kSnpCertKindVcek = "vcek";  // 63da758d-e664-4564-adc5-f4b93be8accd
+inline constexpr std::string_view kSnpCertKindVlek = "vlek";  // a8074bc2-a25a-483e-aae6-39c045a0b8a1
+inline constexpr std::string_view kSnpCertKindAsk = "ask";    // 4ab7b379-bbac-4fe4-a02f-05aef327c782
+inline constexpr std::string_view kSnpCertKindArk = "ark";    // c0b406a4-a803-4952-9743-3fb6014cd0ae
+inline constexpr std::string_view kSnpCertKindUnknown = "unknown";
+
+struct SnpCertTableEntry {
+  std::string kind = {};              // one of the kinds above
+  std::array<uint8_t, 16> guid = {};  // as stored (RFC 4122 byte order)
+  Bytes der = {};                     // the entry's bytes; not parsed here
+  bool operator==(const SnpCertTableEntry&) const = default;
+};
+
+// The GUID of a known kind ("vcek", "vlek", "ask", "ark"); InvalidArgument
+// for anything else.
+StatusOr<std::array<uint8_t, 16>> SnpCertGuid(std::string_view kind);
+
+// Strict: at most kSnpMaxCertTableSize bytes and kSnpMaxCertTableEntries
+// entries (LimitExceeded beyond either), a terminator entry, every
+// certificate non-empty, after the table and inside the blob, no two
+// overlapping, no GUID twice, every byte outside the table and the
+// certificates zero (padding). Unknown GUIDs are returned as "unknown" (a
+// host may add entries of its own). InvalidArgument otherwise. Entries come
+// in table order.
+StatusOr<std::vector<SnpCertTableEntry>> ParseSnpCertTable(ByteSpan auxblob);
+
+// The table for `entries` (at most kSnpMaxCertTableEntries), certificates
+// packed after the terminator in entry order. A known kind takes its own GUID
+// (`guid` zero or equal to it); "unknown" needs a non-zero GUID that is not a
+// known one. Empty certificates, repeated GUIDs, other kinds and a result over
+// kSnpMaxCertTableSize are refused. ParseSnpCertTable(Encode(e)) == e.
+StatusOr<Bytes> EncodeSnpCertTable(const std::vector<SnpCertTableEntry>& entries);
+
 }  // namespace eml::attest
 
 #endif  // EML_ATTEST_SNP_H_

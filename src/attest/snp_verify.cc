@@ -122,15 +122,31 @@ StatusOr<SnpProduct> ProductFromName(std::string_view name) {
   return VerificationFailedError("snp: unknown product name '" + std::string(name) + "'");
 }
 
+// The leaf's productName ("Milan-B0": the product, then the stepping) and
+// the product it names.
+struct LeafProduct {
+  std::string product_name;
+  std::string family_name;
+  SnpProduct product = SnpProduct::kUnknown;
+};
+
+StatusOr<LeafProduct> ReadLeafProduct(const crypto::CertificateDetails& leaf) {
+  const crypto::CertificateExtension* ext = crypto::FindExtension(leaf, kOidProductName);
+  if (ext == nullptr) return VerificationFailedError("snp: the leaf has no productName extension");
+  LeafProduct out;
+  ASSIGN_OR_RETURN(out.product_name, crypto::DecodeDerIa5String(ext->value));
+  out.family_name = out.product_name.substr(0, out.product_name.find('-'));
+  ASSIGN_OR_RETURN(out.product, ProductFromName(out.family_name));
+  return out;
+}
+
 StatusOr<std::string> CheckProduct(Context& ctx) {
   const SnpReport& rep = *ctx.out->parsed;
   const Collateral& c = *ctx.collateral;
-  const crypto::CertificateExtension* ext = crypto::FindExtension(c.leaf, kOidProductName);
-  if (ext == nullptr) return VerificationFailedError("snp: the leaf has no productName extension");
-  ASSIGN_OR_RETURN(std::string product_name, crypto::DecodeDerIa5String(ext->value));
-  // "Milan-B0": the product, then the stepping.
-  const std::string family_name = product_name.substr(0, product_name.find('-'));
-  ASSIGN_OR_RETURN(SnpProduct product, ProductFromName(family_name));
+  ASSIGN_OR_RETURN(LeafProduct leaf_product, ReadLeafProduct(c.leaf));
+  const std::string& product_name = leaf_product.product_name;
+  const std::string& family_name = leaf_product.family_name;
+  const SnpProduct product = leaf_product.product;
   if (rep.version >= 3 && rep.product != product) {
     return VerificationFailedError("snp: the report's CPUID is " +
                                    std::string(SnpProductName(rep.product)) +
@@ -359,6 +375,19 @@ Status CheckOptions(const SnpVerifyOptions& options) {
 }
 
 }  // namespace
+
+StatusOr<SnpLeafExtensions> ReadSnpLeafExtensions(ByteSpan leaf_der) {
+  ASSIGN_OR_RETURN(crypto::CertificateDetails leaf, crypto::ParseCertificateDetails(leaf_der));
+  SnpLeafExtensions out;
+  ASSIGN_OR_RETURN(LeafProduct product, ReadLeafProduct(leaf));
+  out.product_name = std::move(product.product_name);
+  out.product = product.product;
+  ASSIGN_OR_RETURN(out.tcb, LeafTcb(leaf, out.product));
+  if (const crypto::CertificateExtension* hwid = crypto::FindExtension(leaf, kOidHwId)) {
+    out.hwid = hwid->value;
+  }
+  return out;
+}
 
 StatusOr<SnpVerification> VerifySnpReport(ByteSpan report, const SnpVerifyOptions& options) {
   RETURN_IF_ERROR(CheckOptions(options));
