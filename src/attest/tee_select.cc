@@ -7,6 +7,8 @@
 #include "attest/nsm.h"
 #include "attest/nsm_sim.h"
 #include "attest/tsm.h"
+#include "attest/tsm_sim.h"
+#include "crypto/hash.h"
 
 namespace eml::attest {
 namespace {
@@ -32,6 +34,14 @@ StatusOr<SelectedTee> Nitro(const TeeSelection& s) {
 }
 
 StatusOr<SelectedTee> Tsm(const TeeSelection& s, TeePlatform platform) {
+  if (!s.tsm_simulator_dir.empty()) {
+    ASSIGN_OR_RETURN(auto provider,
+                     CreateSimulatedTsmProvider(platform, s.tsm_simulator_dir,
+                                                SimulatedTeeMeasurements(platform, s.dev.measurements)));
+    return SelectedTee{std::move(provider),
+                       "SIMULATED " + std::string(platform == TeePlatform::kTdx ? "TDX" : "SEV-SNP") +
+                           " (evaluation, not secure): synthetic keys from " + s.tsm_simulator_dir};
+  }
   TsmProviderOptions options;
   options.platform = platform;
   if (!s.tsm_root.empty()) options.root = s.tsm_root;
@@ -58,9 +68,20 @@ StatusOr<SelectedTee> Auto(const TeeSelection& s) {
 
 }  // namespace
 
+std::map<uint32_t, Bytes> SimulatedTeeMeasurements(TeePlatform platform,
+                                                   const DevMeasurements& dev) {
+  if (platform == TeePlatform::kTdx) return {{0, dev.pcr0}, {1, dev.pcr1}, {2, dev.pcr2}};
+  Bytes pcr12 = dev.pcr1;
+  pcr12.insert(pcr12.end(), dev.pcr2.begin(), dev.pcr2.end());
+  return {{0, dev.pcr0}, {1, crypto::Sha256(pcr12)}};
+}
+
 StatusOr<SelectedTee> SelectTee(const TeeSelection& s) {
   if (!s.nsm_simulator_dir.empty() && s.tee != "nitro") {
     return InvalidArgumentError("--nsm-simulator needs --tee nitro");
+  }
+  if (!s.tsm_simulator_dir.empty() && s.tee != "tdx" && s.tee != "snp") {
+    return InvalidArgumentError("--tsm-simulator needs --tee tdx or --tee snp");
   }
   if (s.tee == "dev") {
     ASSIGN_OR_RETURN(auto provider, CreateDevNitroProvider(s.dev));

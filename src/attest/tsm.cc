@@ -193,7 +193,7 @@ class TsmProvider final : public EvidenceProvider {
   explicit TsmProvider(TsmProviderOptions options) : options_(std::move(options)) {}
 
   std::string_view platform() const override { return TeePlatformName(options_.platform); }
-  bool evaluation() const override { return false; }
+  bool evaluation() const override { return options_.evaluation; }
 
   StatusOr<Bytes> Attest(ByteSpan public_key, ByteSpan user_data, ByteSpan nonce) override {
     // A one-byte placeholder report so the limits check covers the caller's fields.

@@ -104,10 +104,13 @@ struct TsmProviderOptions {
   std::unique_ptr<TsmFs> fs = nullptr;  // null: RealTsmFs()
   std::string root = kTsmReportRoot;
   std::optional<uint32_t> privlevel = std::nullopt;  // SNP only, 0..3
+  // True only for a simulated machine (attest/tsm_sim.h): its evidence is
+  // development evidence.
+  bool evaluation = false;
 };
 
 // Probes once: FailedPrecondition if the provider is not the platform's.
-// platform() is "tdx" or "snp", evaluation() false; Attest returns a TEE
+// platform() is "tdx" or "snp", evaluation() as the options say; Attest returns a TEE
 // envelope whose report binds TeeReportData(public_key, user_data, nonce).
 StatusOr<std::unique_ptr<EvidenceProvider>> CreateTsmProvider(TsmProviderOptions options);
 

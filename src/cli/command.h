@@ -13,8 +13,11 @@
 #define EML_CLI_COMMAND_H_
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "attest/tdx.h"
 #include "core/bytes.h"
 #include "core/status.h"
 #include "kms/kms_client.h"
@@ -42,6 +45,16 @@ StatusOr<kms::KmsClient> KmsClientForEndpoint(std::string_view url, std::string 
 // The policy owner's public key from a --owner-pubkey argument: HEX, @FILE,
 // or "" for owner.pub in the directory of `policy_path`. kIo if unreadable.
 StatusOr<Bytes> ReadOwnerKeyArg(const std::string& arg, const std::string& policy_path);
+
+// What TDX quotes and SEV-SNP reports are judged with: --tdx-collateral FILE
+// (QuoteCollateralV3 JSON; "" for none) and --snp-cert FILE... (VCEK/VLEK,
+// ASK/ARK; DER or PEM). kNotFound if a file is unreadable or malformed.
+struct TeeCollateral {
+  std::optional<attest::TdxCollateral> tdx;
+  std::vector<Bytes> snp_certificates;
+};
+StatusOr<TeeCollateral> LoadTeeCollateral(const std::string& tdx_path,
+                                          const std::vector<std::string>& snp_paths);
 
 }  // namespace eml::cli
 

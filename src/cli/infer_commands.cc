@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -27,7 +28,10 @@
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/file.h"
+#include "attest/snp.h"
+#include "attest/tdx.h"
 #include "policy/owner_key.h"
+#include "policy/policy.h"
 #include "policy/policy_store.h"
 
 namespace eml::cli {
@@ -43,6 +47,8 @@ struct InferArgs {
   std::string bundle_dir;
   std::string format = "text";
   int timeout_s = 30;
+  std::string tdx_collateral;             // QuoteCollateralV3 JSON
+  std::vector<std::string> snp_certs;     // VCEK/VLEK, ASK/ARK files
 };
 
 using nlohmann::json;
@@ -64,6 +70,15 @@ double Norm(const float* v, size_t n) {
 std::string PcrHex(const client::Attestation& a, uint32_t i) {
   auto it = a.pcrs.find(i);
   return it == a.pcrs.end() ? "(absent)" : HexEncode(it->second);
+}
+
+// Every measurement under the platform's policy name ("pcr0", "mrtd", ...).
+json MeasurementsJson(const client::Attestation& a) {
+  json out = json::object();
+  for (const auto& [index, value] : a.pcrs) {
+    out[policy::MeasurementName(a.platform, index)] = HexEncode(value);
+  }
+  return out;
 }
 
 json AttestationJson(const client::Attestation& a) {
@@ -89,6 +104,8 @@ json AttestationJson(const client::Attestation& a) {
           {"pcr0", PcrHex(a, 0)},
           {"pcr1", PcrHex(a, 1)},
           {"pcr2", PcrHex(a, 2)},
+          {"measurements", MeasurementsJson(a)},
+          {"tcb", a.tcb},
           {"model_id", a.model_id},
           {"model_version", a.model_version},
           {"model_hash", HexEncode(a.model_hash)},
@@ -103,8 +120,16 @@ void PrintAttestationText(const client::Attestation& a) {
               Printable(a.module_id).c_str(),
               a.root_name.empty() ? "(none)" : Printable(a.root_name).c_str(),
               a.evaluation_root ? " (DEVELOPMENT evidence, not hardware-backed)" : "");
-  std::printf("  pcr0=%s\n  pcr1=%s\n  pcr2=%s\n", PcrHex(a, 0).c_str(), PcrHex(a, 1).c_str(),
-              PcrHex(a, 2).c_str());
+  if (a.platform == policy::kPlatformNitro) {
+    std::printf("  pcr0=%s\n  pcr1=%s\n  pcr2=%s\n", PcrHex(a, 0).c_str(), PcrHex(a, 1).c_str(),
+                PcrHex(a, 2).c_str());
+  } else {
+    for (const auto& [index, value] : a.pcrs) {
+      std::printf("  %s=%s\n", policy::MeasurementName(a.platform, index).c_str(),
+                  HexEncode(value).c_str());
+    }
+    if (!a.tcb.empty()) std::printf("  tcb=%s\n", Printable(a.tcb).c_str());
+  }
   std::printf("  model=%s v%s hash=%s\n", Printable(a.model_id).c_str(),
               Printable(a.model_version).c_str(), HexEncode(a.model_hash).c_str());
   for (const auto& c : a.evidence_report.checks) {
@@ -127,6 +152,27 @@ Status WriteFile(const std::string& path, ByteSpan data) {
   if (!out) return Status(StatusCode::kIo, "cannot write " + path);
   return Status::Ok();
 }
+
+}  // namespace
+
+StatusOr<TeeCollateral> LoadTeeCollateral(const std::string& tdx_path,
+                                          const std::vector<std::string>& snp_paths) {
+  TeeCollateral out;
+  if (!tdx_path.empty()) {
+    ASSIGN_OR_RETURN(std::string text, ReadSmallFile(tdx_path, attest::kTdxMaxCollateralJsonSize));
+    StatusOr<attest::TdxCollateral> parsed = attest::ParseTdxCollateralJson(text);
+    if (!parsed.ok()) return NotFoundError("--tdx-collateral: " + parsed.status().message());
+    out.tdx = *std::move(parsed);
+  }
+  for (const std::string& path : snp_paths) {
+    StatusOr<std::vector<Bytes>> certs = attest::LoadSnpCollateralFile(path);
+    if (!certs.ok()) return NotFoundError("--snp-cert " + path + ": " + certs.status().message());
+    for (Bytes& cert : *certs) out.snp_certificates.push_back(std::move(cert));
+  }
+  return out;
+}
+
+namespace {
 
 StatusOr<std::vector<std::vector<std::string>>> Requests(const InferArgs& args) {
   std::vector<std::string> texts = args.texts;
@@ -166,6 +212,9 @@ Status RunInfer(const InferArgs& args) {
   options.policy = store->get();
   options.clock = &SystemClock::Get();
   options.timeout = std::chrono::seconds(args.timeout_s);
+  ASSIGN_OR_RETURN(TeeCollateral collateral, LoadTeeCollateral(args.tdx_collateral, args.snp_certs));
+  if (collateral.tdx) options.tdx_collateral = &*collateral.tdx;
+  options.snp_certificates = std::move(collateral.snp_certificates);
   client::Attestation attestation;
   StatusOr<std::unique_ptr<client::Session>> session =
       client::Session::Connect(options, &attestation);
@@ -248,6 +297,11 @@ void AddInferCommands(CLI::App& app, CommandAction* action) {
   infer->add_option("--bundle-dir", args->bundle_dir, "save evidence and receipts here");
   infer->add_option("--format", args->format, "text or json")->check(CLI::IsMember({"text", "json"}));
   infer->add_option("--timeout-s", args->timeout_s, "per network step")->check(CLI::Range(1, 3600));
+  infer->add_option("--tdx-collateral", args->tdx_collateral,
+                    "TDX enclaves: Intel collateral (QuoteCollateralV3 JSON) to judge quotes with");
+  infer->add_option("--snp-cert", args->snp_certs,
+                    "SEV-SNP enclaves: VCEK/VLEK or ASK/ARK certificates (DER or PEM; "
+                    "repeatable), beyond those the evidence carries");
   infer->callback([args, action] { *action = [args] { return RunInfer(*args); }; });
 }
 

@@ -1,7 +1,7 @@
 // `eml policy ...`: the policy owner's tools (docs/policy.md "CLI").
 //   eml policy keygen --out-dir DIR
 //   eml policy init --out policy.json [--root nitro:PATH] [--dev-root nitro:PATH]
-//                   [--measurements FILE.json] [--model ID[:HASHHEX]] [--allow-evaluation]
+//                   [--measurements [PLATFORM:]FILE.json] [--model ID[:HASHHEX]] [--allow-evaluation]
 //                   [--any-model] [--max-age S] [--valid-days N] [--id NAME] [--version N]
 //   eml policy sign --in policy.json --key owner.key --out policy.cose
 //   eml policy verify FILE --owner-pubkey HEX|@FILE [--now UNIX_SECONDS]
@@ -140,12 +140,15 @@ Status AddInitLists(const InitOptions& o, Policy* p) {
     ASSIGN_OR_RETURN(policy::TrustedRoot root, RootArg(arg, true));
     p->roots.push_back(std::move(root));
   }
-  for (const std::string& path : o.measurements) {
+  for (const std::string& arg : o.measurements) {
+    // [PLATFORM:]FILE; a bare FILE is nitro.
+    const size_t colon = arg.find(':');
+    const bool prefixed = colon != std::string::npos && policy::IsKnownPlatform(arg.substr(0, colon));
+    const std::string platform = prefixed ? arg.substr(0, colon) : std::string(policy::kPlatformNitro);
+    const std::string path = prefixed ? arg.substr(colon + 1) : arg;
     ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, policy::kMaxPolicyJsonSize));
-    ASSIGN_OR_RETURN(auto values, policy::NitroMeasurementsFromJson(text));
-    p->measurements.push_back({.platform = std::string(policy::kPlatformNitro),
-                               .name = Stem(path),
-                               .values = std::move(values)});
+    ASSIGN_OR_RETURN(auto values, policy::MeasurementsFromJson(platform, text));
+    p->measurements.push_back({.platform = platform, .name = Stem(path), .values = std::move(values)});
   }
   for (const std::string& arg : o.models) {
     ASSIGN_OR_RETURN(policy::AllowedModel model, ModelArg(arg));
@@ -269,7 +272,9 @@ void AddInit(CLI::App& group, CommandAction* action) {
   init->add_option("--root", o->roots, "trusted root, PLATFORM:PATH (DER or PEM)");
   init->add_option("--dev-root", o->dev_roots, "development root, PLATFORM:PATH");
   init->add_option("--measurements", o->measurements,
-                   "measurements JSON {\"pcr0\":hex,\"pcr1\":hex,\"pcr2\":hex}");
+                   "[PLATFORM:]FILE, a measurements JSON of that platform's names (default "
+                   "nitro: {\"pcr0\":hex,\"pcr1\":hex,\"pcr2\":hex}; tdx: mrtd, rtmr0..; "
+                   "snp: measurement, host_data)");
   init->add_option("--model", o->models, "allowed model, ID or ID:SHA256HEX");
   init->add_flag("--allow-evaluation", o->allow_evaluation,
                  "accept development roots and debug enclaves");

@@ -2,15 +2,18 @@
 //   eml verify RECEIPT (--public-key HEX | --evidence FILE (--root DER | --policy FILE))
 //       [--owner-pubkey HEX|@FILE] [--allow-evaluation] [--expected-nonce HEX]
 //       [--expected-model-hash HEX] [--now UNIX_SECONDS] [--max-age SECONDS]
-//       [--format text|json]
+//       [--tdx-collateral FILE] [--snp-cert FILE]... [--format text|json]
 //
-// With --evidence (a Nitro-format attestation document, e.g. the
-// evidence.cbor of an `eml infer` bundle) the receipt key is the one the
-// evidence binds, and the verdict adds the evidence appraisal: the chain to
-// --root or to a root of the signed --policy judged at the document's own
-// time, the policy appraisal as of that time (measurement tuple, model,
-// evaluation roots), the receipt's attestation_doc_hash equal to SHA-256 of
-// the evidence file, and the receipt's PCR0..2 equal to the evidence's.
+// With --evidence (the evidence.cbor of an `eml infer` bundle: a Nitro-format
+// attestation document, or a TDX / SEV-SNP TEE envelope) the receipt key is
+// the one the evidence binds, and the verdict adds the evidence appraisal:
+// the evidence verified to --root or to a root of the signed --policy for its
+// platform (a Nitro chain judged at the document's own time; a TDX quote with
+// --tdx-collateral, an SEV-SNP report with the envelope's and --snp-cert's
+// certificates, both judged at --now), the policy appraisal as of that time
+// (measurement tuple, model, evaluation roots), the receipt's
+// attestation_doc_hash equal to SHA-256 of the evidence file, and the
+// receipt's measurements equal to the evidence's.
 // --allow-evaluation accepts receipts of development enclaves
 // (security_mode "evaluation"); a --policy decides that itself.
 //
@@ -23,22 +26,24 @@
 // Receipt text in the report goes through the library's Printable() rule
 // for codes and details; claims appear only in JSON output, where the JSON
 // encoder escapes control characters.
+#include <algorithm>
 #include <cstdint>
-#include <map>
-#include <vector>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "attest/nitro.h"
+#include "attest/tee_evidence.h"
 #include "cli/command.h"
 #include "core/clock.h"
 #include "core/encoding.h"
 #include "core/file.h"
-#include "attest/nitro.h"
 #include "crypto/hash.h"
 #include "policy/appraise.h"
 #include "policy/signed_policy.h"
@@ -65,6 +70,8 @@ struct VerifyArgs {
   std::string policy_path;
   std::string owner_pubkey;
   bool allow_evaluation = false;
+  std::string tdx_collateral;          // TDX evidence: QuoteCollateralV3 JSON
+  std::vector<std::string> snp_certs;  // SEV-SNP evidence: VCEK/ASK/ARK files
 };
 
 // What --evidence established; every step is a check in the report.
@@ -73,7 +80,8 @@ struct EvidenceAppraisal {
   Bytes receipt_key;
   Bytes model_hash;  // the model hash the evidence binds
   Bytes evidence_hash;
-  std::map<uint32_t, Bytes> pcrs;
+  std::string platform = "nitro";  // of the evidence: nitro, tdx or snp
+  std::map<uint32_t, Bytes> pcrs;  // measurements, keyed as the policy names them
   int64_t evidence_time_ms = 0;
   std::optional<policy::Policy> policy;  // with --policy, once its signature verified
   Bytes matched_root;
@@ -117,15 +125,70 @@ CLI::Validator Digits() {
       "UINT");
 }
 
-// Verifies the evidence (the chain judged at the document's own time, to
-// --root or to the signed --policy's roots) and reads its binding; the policy
-// appraisal follows in AppraiseAgainstPolicy once the receipt's claims are
-// known. Usage and I/O problems are errors; a bad document is a failed check.
+// The fields the evidence attests, or nullopt (and a failed check) if it
+// does not verify. Nitro documents are judged at their own time; TDX and
+// SEV-SNP envelopes, which carry none, at --now (default: now).
+struct Attested {
+  std::optional<Bytes> user_data;
+};
+
+std::optional<Attested> VerifyNitroFile(ByteSpan evidence, const std::vector<Bytes>& roots,
+                                        EvidenceAppraisal* a) {
+  attest::NitroVerifyOptions options;
+  for (const Bytes& r : roots) options.pinned_roots.push_back(r);
+  StatusOr<attest::NitroVerification> v = attest::VerifyNitroEvidence(evidence, options);
+  if (!v.ok()) {
+    a->Add("EVIDENCE", false, "INVALID_OPTIONS", v.status().message());
+    return std::nullopt;
+  }
+  for (const attest::EvidenceCheck& c : v->report.checks) a->Add("EVIDENCE_" + c.id, c.passed, c.code, c.detail);
+  if (!v->verified() || !v->document) return std::nullopt;
+  a->pcrs = v->document->pcrs;
+  a->evidence_time_ms = v->document->timestamp_ms;
+  a->matched_root = roots[*v->matched_root];
+  return Attested{v->document->user_data};
+}
+
+StatusOr<std::optional<Attested>> VerifyTeeFile(const VerifyArgs& args, ByteSpan evidence,
+                                                const std::vector<Bytes>& roots,
+                                                EvidenceAppraisal* a) {
+  ASSIGN_OR_RETURN(TeeCollateral collateral, LoadTeeCollateral(args.tdx_collateral, args.snp_certs));
+  const int64_t at = args.now.value_or(SystemClock::Get().NowUnixSeconds());
+  attest::TeeVerifyOptions options{.at_unix_seconds = at,
+                                   .tdx_collateral = collateral.tdx ? &*collateral.tdx : nullptr,
+                                   .snp_certificates = std::move(collateral.snp_certificates)};
+  for (const Bytes& r : roots) options.pinned_roots.push_back(r);
+  if (a->platform == "tdx" && !collateral.tdx) {
+    return NotFoundError("verify: TDX evidence needs --tdx-collateral (QuoteCollateralV3 JSON)");
+  }
+  StatusOr<attest::TeeVerification> v = attest::VerifyTeeEvidence(evidence, a->platform, options);
+  if (!v.ok()) {
+    a->Add("EVIDENCE", false, "INVALID_OPTIONS", v.status().message());
+    return std::optional<Attested>();
+  }
+  for (const attest::EvidenceCheck& c : v->report.checks) a->Add("EVIDENCE_" + c.id, c.passed, c.code, c.detail);
+  if (!v->verified() || !v->envelope) return std::optional<Attested>();
+  a->pcrs = v->measurements;
+  a->evidence_time_ms = at * 1000;
+  a->matched_root = roots[*v->matched_root];
+  return std::optional<Attested>(Attested{v->envelope->user_data});
+}
+
+// Verifies the evidence (Nitro documents, or TDX/SEV-SNP TEE envelopes) to
+// --root or to the signed --policy's roots for its platform, and reads its
+// binding; the policy appraisal follows in AppraiseAgainstPolicy once the
+// receipt's claims are known. Usage and I/O problems are errors; bad
+// evidence is a failed check.
 StatusOr<EvidenceAppraisal> AppraiseEvidence(const VerifyArgs& args) {
   EvidenceAppraisal a;
   a.allow_evaluation = args.allow_evaluation;
-  ASSIGN_OR_RETURN(std::string evidence, ReadSmallFile(args.evidence_path, attest::kNitroMaxDocumentSize));
+  ASSIGN_OR_RETURN(std::string evidence,
+                   ReadSmallFile(args.evidence_path,
+                                 std::max(attest::kNitroMaxDocumentSize, attest::kTeeMaxEnvelopeSize)));
   a.evidence_hash = crypto::Sha256(AsBytes(evidence));
+  if (StatusOr<attest::TeeEnvelope> e = attest::ParseTeeEnvelope(AsBytes(evidence)); e.ok()) {
+    a.platform = std::string(attest::TeePlatformName(e->platform));
+  }
   std::vector<Bytes> roots;
   if (!args.policy_path.empty()) {
     ASSIGN_OR_RETURN(std::string file, ReadSmallFile(args.policy_path, policy::kMaxPolicyFileSize));
@@ -135,30 +198,27 @@ StatusOr<EvidenceAppraisal> AppraiseEvidence(const VerifyArgs& args) {
           verified.ok() ? "signed by the owner key" : verified.status().message());
     if (!verified.ok()) return a;
     a.policy = std::move(verified).value();
-    for (ByteSpan r : policy::RootsFor(*a.policy, "nitro")) roots.emplace_back(r.begin(), r.end());
+    for (ByteSpan r : policy::RootsFor(*a.policy, a.platform)) roots.emplace_back(r.begin(), r.end());
     a.allow_evaluation = a.policy->allow_evaluation;
   } else {
     ASSIGN_OR_RETURN(std::string root, ReadSmallFile(args.root_path, 64 * 1024));
     roots.emplace_back(AsBytes(root).begin(), AsBytes(root).end());
   }
-  attest::NitroVerifyOptions options;
-  for (const Bytes& r : roots) options.pinned_roots.push_back(r);
-  if (options.pinned_roots.empty()) {
-    a.Add("EVIDENCE", false, "NO_TRUSTED_ROOT", "the policy trusts no nitro root");
+  if (roots.empty()) {
+    a.Add("EVIDENCE", false, "NO_TRUSTED_ROOT", "the policy trusts no " + a.platform + " root");
     return a;
   }
-  ASSIGN_OR_RETURN(attest::NitroVerification v, attest::VerifyNitroEvidence(AsBytes(evidence), options));
-  for (const attest::EvidenceCheck& c : v.report.checks) {
-    a.Add("EVIDENCE_" + c.id, c.passed, c.code, c.detail);
+  std::optional<Attested> attested;
+  if (a.platform == "nitro") {
+    attested = VerifyNitroFile(AsBytes(evidence), roots, &a);
+  } else {
+    ASSIGN_OR_RETURN(attested, VerifyTeeFile(args, AsBytes(evidence), roots, &a));
   }
-  if (!v.verified() || !v.document) return a;
-  const attest::NitroDocument& doc = *v.document;
-  a.pcrs = doc.pcrs;
-  a.evidence_time_ms = doc.timestamp_ms;
-  a.matched_root = roots[*v.matched_root];
+  if (!attested) return a;
   StatusOr<protocol::EvidenceBinding> binding =
-      doc.user_data ? protocol::ParseBinding(*doc.user_data)
-                    : StatusOr<protocol::EvidenceBinding>(Status(StatusCode::kInvalidArgument, "no user_data"));
+      attested->user_data
+          ? protocol::ParseBinding(*attested->user_data)
+          : StatusOr<protocol::EvidenceBinding>(Status(StatusCode::kInvalidArgument, "no user_data"));
   a.Add("EVIDENCE_BINDING", binding.ok(), "NO_RECEIPT_KEY",
         binding.ok() ? "user_data binds the receipt key" : binding.status().message());
   if (binding.ok()) {
@@ -173,7 +233,7 @@ StatusOr<EvidenceAppraisal> AppraiseEvidence(const VerifyArgs& args) {
 void AppraiseAgainstPolicy(const receipt::AirClaims& claims, EvidenceAppraisal* a) {
   if (!a->policy || a->matched_root.empty()) return;
   policy::AppraisalInput input;
-  input.platform = "nitro";
+  input.platform = a->platform;
   input.matched_root_der = a->matched_root;
   input.measurements = a->pcrs;
   input.evidence_time_ms = a->evidence_time_ms;
@@ -307,14 +367,11 @@ Status RunVerify(const VerifyArgs& args) {
   receipt::AirVerifyResult result = receipt::VerifyAirReceipt(AsBytes(*file), key, policy);
   if (evidence) {
     if (result.claims) {
-      auto pcr = [&](uint32_t i) {
-        auto it = evidence->pcrs.find(i);
-        return it == evidence->pcrs.end() ? Bytes() : it->second;
-      };
-      const receipt::AirMeasurements& m = result.claims->measurements;
+      StatusOr<receipt::AirMeasurements> expected =
+          receipt::AirMeasurementsFor(evidence->platform, evidence->pcrs);
       evidence->Add("EVIDENCE_MEASUREMENTS",
-                    m.pcr0 == pcr(0) && m.pcr1 == pcr(1) && m.pcr2 == pcr(2), "MEASUREMENT_MISMATCH",
-                    "the receipt's PCR0..2 are the evidence's");
+                    expected.ok() && result.claims->measurements == *expected,
+                    "MEASUREMENT_MISMATCH", "the receipt's measurements are the evidence's");
       evidence->Add("EVIDENCE_MODEL_HASH", result.claims->model_hash == evidence->model_hash,
                     "MODEL_HASH_MISMATCH", "the receipt's model_hash is the one the evidence binds");
       AppraiseAgainstPolicy(*result.claims, &*evidence);
@@ -353,13 +410,21 @@ void AddVerifyCommands(CLI::App& app, CommandAction* action) {
       verify->add_option("--public-key", args->public_key_hex, "Ed25519 receipt key (64 hex digits)")
           ->check(HexBytes(32, 0));
   CLI::Option* evidence = verify->add_option(
-      "--evidence", args->evidence_path, "attestation document binding the receipt key");
+      "--evidence", args->evidence_path,
+      "evidence binding the receipt key: a Nitro document or a TDX/SEV-SNP TEE envelope "
+      "(judged at --now)");
   CLI::Option* root = verify->add_option("--root", args->root_path, "trusted root (DER) for --evidence");
   CLI::Option* pol = verify->add_option("--policy", args->policy_path, "signed policy for --evidence");
   verify->add_option("--owner-pubkey", args->owner_pubkey,
                      "policy owner key: HEX or @FILE (default: owner.pub beside the policy)");
   root->needs(evidence)->excludes(pol);
   pol->needs(evidence);
+  verify->add_option("--tdx-collateral", args->tdx_collateral,
+                     "TDX evidence: Intel collateral (QuoteCollateralV3 JSON)")
+      ->needs(evidence);
+  verify->add_option("--snp-cert", args->snp_certs,
+                     "SEV-SNP evidence: VCEK/VLEK or ASK/ARK certificates (repeatable)")
+      ->needs(evidence);
   verify->add_flag("--allow-evaluation", args->allow_evaluation,
                    "accept security_mode \"evaluation\" (development enclaves)");
   verify->add_option("--expected-nonce", args->expected_nonce_hex, "required eat_nonce (hex)")

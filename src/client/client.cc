@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "attest/nitro.h"
+#include "attest/tee_evidence.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "net/deadline.h"
@@ -28,20 +29,30 @@ void AddCheck(std::vector<attest::EvidenceCheck>* checks, std::string id, bool p
   checks->push_back({std::move(id), passed, passed ? "OK" : "MISMATCH", std::move(detail)});
 }
 
+// What a platform verifier established, for appraisal and binding.
+struct VerifiedEvidence {
+  size_t matched_root = 0;
+  int64_t evidence_time_ms = 0;
+  // The fields the evidence attests.
+  std::optional<Bytes> public_key, user_data, nonce;
+};
+
 // Fills the binding checks; true if all passed.
-bool CheckBinding(const attest::NitroDocument& doc, ByteSpan challenge, ByteSpan hello_frame,
+bool CheckBinding(const VerifiedEvidence& v, ByteSpan challenge, ByteSpan hello_frame,
                   const protocol::ServerEvidence& message, Attestation* a) {
   std::vector<attest::EvidenceCheck>& checks = a->binding_checks;
-  AddCheck(&checks, "CHALLENGE",
-           doc.nonce.has_value() && ConstantTimeEquals(*doc.nonce, challenge),
+  const std::optional<Bytes>& nonce = v.nonce;
+  const std::optional<Bytes>& public_key = v.public_key;
+  const std::optional<Bytes>& user_data = v.user_data;
+  AddCheck(&checks, "CHALLENGE", nonce.has_value() && ConstantTimeEquals(*nonce, challenge),
            "the evidence nonce is this connection's challenge");
-  const bool has_key = doc.public_key.has_value() && doc.public_key->size() == 32;
+  const bool has_key = public_key.has_value() && public_key->size() == 32;
   AddCheck(&checks, "SESSION_KEY", has_key, "the evidence carries a 32-byte X25519 session key");
-  if (has_key) a->session_public_key = *doc.public_key;
+  if (has_key) a->session_public_key = *public_key;
   StatusOr<protocol::EvidenceBinding> binding =
-      doc.user_data ? protocol::ParseBinding(*doc.user_data)
-                    : StatusOr<protocol::EvidenceBinding>(
-                          Status(StatusCode::kInvalidArgument, "no user_data"));
+      user_data ? protocol::ParseBinding(*user_data)
+                : StatusOr<protocol::EvidenceBinding>(
+                      Status(StatusCode::kInvalidArgument, "no user_data"));
   AddCheck(&checks, "BINDING", binding.ok(),
            binding.ok() ? "user_data holds the EMLB v1 binding" : binding.status().message());
   if (binding.ok()) {
@@ -52,6 +63,55 @@ bool CheckBinding(const attest::NitroDocument& doc, ByteSpan challenge, ByteSpan
     a->receipt_public_key = binding->receipt_public_key;
   }
   return std::all_of(checks.begin(), checks.end(), [](const auto& c) { return c.passed; });
+}
+
+StatusOr<VerifiedEvidence> VerifyNitro(const ClientOptions& options, const policy::Policy& pol,
+                                       const std::vector<ByteSpan>& roots,
+                                       const protocol::ServerEvidence& message, Attestation* a) {
+  attest::NitroVerifyOptions verify;
+  verify.pinned_roots = roots;
+  verify.clock = options.clock;
+  verify.max_age_millis = int64_t{pol.max_evidence_age_s} * 1000;
+  StatusOr<attest::NitroVerification> v = attest::VerifyNitroEvidence(message.evidence, verify);
+  if (!v.ok()) return Refused("evidence: " + v.status().ToString());
+  a->evidence_report = v->report;
+  if (v->document) {
+    a->module_id = v->document->module_id;
+    a->evidence_time_ms = v->document->timestamp_ms;
+    a->pcrs = v->document->pcrs;
+  }
+  if (!v->verified() || !v->document || !v->matched_root) {
+    return Refused("evidence: " + v->report.ToStatus().message());
+  }
+  return VerifiedEvidence{*v->matched_root, v->document->timestamp_ms, v->document->public_key,
+                          v->document->user_data, v->document->nonce};
+}
+
+// TDX and SEV-SNP: the TEE envelope, judged now. Quotes and reports carry no
+// time; their freshness is the challenge bound through REPORTDATA.
+StatusOr<VerifiedEvidence> VerifyTee(const ClientOptions& options,
+                                     const std::vector<ByteSpan>& roots,
+                                     const protocol::ServerEvidence& message, Attestation* a) {
+  attest::TeeVerifyOptions verify{.pinned_roots = roots,
+                                  .at_unix_seconds = options.clock->NowUnixSeconds(),
+                                  .tdx_collateral = options.tdx_collateral,
+                                  .snp_certificates = options.snp_certificates};
+  if (message.platform == policy::kPlatformTdx && verify.tdx_collateral == nullptr) {
+    return Refused("evidence: TDX evidence needs Intel collateral (QuoteCollateralV3), "
+                   "and none was configured");
+  }
+  StatusOr<attest::TeeVerification> v =
+      attest::VerifyTeeEvidence(message.evidence, message.platform, verify);
+  if (!v.ok()) return Refused("evidence: " + v.status().ToString());
+  a->evidence_report = v->report;
+  a->pcrs = v->measurements;
+  a->tcb = v->tcb;
+  a->evidence_time_ms = options.clock->NowUnixMillis();
+  if (!v->verified() || !v->envelope || !v->matched_root) {
+    return Refused("evidence: " + v->report.ToStatus().message());
+  }
+  return VerifiedEvidence{*v->matched_root, a->evidence_time_ms, v->envelope->public_key,
+                          v->envelope->user_data, v->envelope->nonce};
 }
 
 // Runs every pre-key check; fills `a`. OK only if the enclave is trusted.
@@ -70,22 +130,11 @@ Status VerifyEnclave(const ClientOptions& options, ByteSpan challenge, ByteSpan 
   const std::vector<ByteSpan> roots = policy::RootsFor(pol, message.platform);
   if (roots.empty()) return Refused("policy: no trusted root for platform " + message.platform);
 
-  attest::NitroVerifyOptions verify;
-  verify.pinned_roots = roots;
-  verify.clock = options.clock;
-  verify.max_age_millis = int64_t{pol.max_evidence_age_s} * 1000;
-  StatusOr<attest::NitroVerification> v = attest::VerifyNitroEvidence(message.evidence, verify);
-  if (!v.ok()) return Refused("evidence: " + v.status().ToString());
-  a->evidence_report = v->report;
-  if (v->document) {
-    a->module_id = v->document->module_id;
-    a->evidence_time_ms = v->document->timestamp_ms;
-    a->pcrs = v->document->pcrs;
-  }
-  if (!v->verified() || !v->document || !v->matched_root) {
-    return Refused("evidence: " + v->report.ToStatus().message());
-  }
-  const ByteSpan root = roots[*v->matched_root];
+  StatusOr<VerifiedEvidence> v = message.platform == policy::kPlatformNitro
+                                     ? VerifyNitro(options, pol, roots, message, a)
+                                     : VerifyTee(options, roots, message, a);
+  if (!v.ok()) return v.status();
+  const ByteSpan root = roots[v->matched_root];
   for (const policy::TrustedRoot& r : pol.roots) {
     if (r.platform == message.platform && ByteSpan(r.der).size() == root.size() &&
         std::equal(root.begin(), root.end(), r.der.begin())) {
@@ -98,8 +147,8 @@ Status VerifyEnclave(const ClientOptions& options, ByteSpan challenge, ByteSpan 
   policy::AppraisalInput input;
   input.platform = message.platform;
   input.matched_root_der = root;
-  input.measurements = v->document->pcrs;
-  input.evidence_time_ms = v->document->timestamp_ms;
+  input.measurements = a->pcrs;
+  input.evidence_time_ms = v->evidence_time_ms;
   input.now_ms = options.clock->NowUnixMillis();
   input.model_id = message.model_id;
   input.model_hash = message.model_hash;
@@ -110,12 +159,15 @@ Status VerifyEnclave(const ClientOptions& options, ByteSpan challenge, ByteSpan 
     }
     return Refused("policy: not allowed");
   }
-  if (!CheckBinding(*v->document, challenge, hello_frame, message, a)) {
+  if (!CheckBinding(*v, challenge, hello_frame, message, a)) {
     for (const attest::EvidenceCheck& c : a->binding_checks) {
       if (!c.passed) return Refused("binding: " + c.id + " failed");
     }
     return Refused("binding: failed");
   }
+  StatusOr<receipt::AirMeasurements> expected = receipt::AirMeasurementsFor(a->platform, a->pcrs);
+  if (!expected.ok()) return Refused("evidence: " + expected.status().message());
+  a->receipt_measurements = *std::move(expected);
   a->verified = true;
   return Status::Ok();
 }
@@ -226,7 +278,7 @@ StatusOr<EmbedResult> Session::CheckResponse(ByteSpan request, const Bytes& nonc
   policy.expected_attestation_doc_hash = a.evidence_hash;
   policy.expected_model_hash = a.model_hash;
   policy.expected_model_id = a.model_id;
-  policy.expected_platform = std::string(receipt::kMeasurementNitro);
+  policy.expected_platform = std::string(receipt::AirMeasurementTypeFor(a.platform));
   policy.max_age_secs = options_.receipt_max_age_s;
   policy.clock_skew_secs = options_.receipt_clock_skew_s;
   policy.now_unix_seconds = options_.clock->NowUnixSeconds();
@@ -247,13 +299,7 @@ StatusOr<EmbedResult> Session::CheckResponse(ByteSpan request, const Bytes& nonc
       if (!ok && check.failure_code.empty()) check.failure_code = std::move(code);
       check.verified = check.verified && ok;
     };
-    auto pcr = [&a](uint32_t i) {
-      auto it = a.pcrs.find(i);
-      return it == a.pcrs.end() ? Bytes() : it->second;
-    };
-    add("SESSION_MEASUREMENTS",
-        claims.measurements.pcr0 == pcr(0) && claims.measurements.pcr1 == pcr(1) &&
-            claims.measurements.pcr2 == pcr(2),
+    add("SESSION_MEASUREMENTS", claims.measurements == a.receipt_measurements,
         "MEASUREMENT_MISMATCH");
     add("SESSION_SEQUENCE", claims.sequence_number == last_sequence_ + 1, "SEQUENCE_MISMATCH");
     add("SESSION_MODE",

@@ -4,8 +4,11 @@
 //
 // Connect() order (docs/protocol.md §2.3): hello with a fresh challenge →
 // evidence message → current signed policy (re-read when its file changes)
-// → evidence signature and chain to a policy root at the evidence's own
-// time → policy appraisal (root, evaluation, PCR tuple, freshness, model) →
+// → the evidence verified for its platform: Nitro documents (signature,
+// chain to a policy root at the document's own time) or TDX/SEV-SNP TEE
+// envelopes (quote or report, collateral and chain to a policy root judged
+// now, REPORTDATA binding; attest/tee_evidence.h) → policy appraisal (root,
+// evaluation, measurement tuple, freshness, model) →
 // binding (challenge, session key, hello hash, model hash) → only then the
 // HPKE key exchange. Any failure closes the connection having sent nothing
 // else, and returns VerificationFailed; the Attestation filled so far says
@@ -29,6 +32,7 @@
 #include <vector>
 
 #include "attest/evidence.h"
+#include "attest/tdx.h"
 #include "core/bytes.h"
 #include "core/clock.h"
 #include "core/status.h"
@@ -47,6 +51,12 @@ struct ClientOptions {
   net::Endpoint endpoint;
   policy::PolicyStore* policy = nullptr;  // borrowed; required
   const Clock* clock = nullptr;           // borrowed; required
+  // TDX enclaves: Intel's collateral (QuoteCollateralV3) the quote is judged
+  // with, borrowed; without it TDX evidence is refused.
+  const attest::TdxCollateral* tdx_collateral = nullptr;
+  // SEV-SNP enclaves: VCEK/VLEK, ASK/ASVK, ARK certificates (DER) in
+  // addition to those the evidence's auxblob carries.
+  std::vector<Bytes> snp_certificates;
   std::chrono::milliseconds timeout{30'000};  // per network step
   uint64_t receipt_max_age_s = 300;
   uint64_t receipt_clock_skew_s = 60;
@@ -54,10 +64,11 @@ struct ClientOptions {
 
 // What the client established about the enclave (filled as far as it got).
 struct Attestation {
-  std::string platform;
+  std::string platform;  // "nitro", "tdx" or "snp"
   std::string module_id;
   int64_t evidence_time_ms = 0;
-  std::map<uint32_t, Bytes> pcrs;
+  std::map<uint32_t, Bytes> pcrs;  // measurements, keyed as the policy names them
+  std::string tcb;                 // TDX: TCB status; SNP: reported TCB
   std::string root_name;
   bool evaluation_root = false;
   attest::EvidenceReport evidence_report;
@@ -69,6 +80,7 @@ struct Attestation {
   Bytes receipt_public_key;  // Ed25519, from the binding
   Bytes evidence;       // the raw evidence bytes (for the offline bundle)
   Bytes evidence_hash;  // SHA-256 of `evidence`, what receipts must carry
+  receipt::AirMeasurements receipt_measurements;  // what receipts must carry
   bool verified = false;
 };
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "attest/nitro.h"
+#include "attest/tee_evidence.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "crypto/x25519.h"
@@ -33,17 +34,17 @@ uint64_t PeakMemoryMb() {
   return static_cast<uint64_t>(usage.ru_maxrss) / 1024;  // ru_maxrss is KiB on Linux
 }
 
-StatusOr<receipt::AirMeasurements> MeasurementsOf(ByteSpan evidence) {
-  ASSIGN_OR_RETURN(attest::NitroDocument doc, attest::ParseNitroDocument(evidence));
-  receipt::AirMeasurements m;
-  m.type = std::string(receipt::kMeasurementNitro);
-  for (uint32_t index : {0u, 1u, 2u}) {
-    auto it = doc.pcrs.find(index);
-    if (it == doc.pcrs.end() || it->second.size() != 48) {
-      return Status(StatusCode::kInvalidArgument, "enclave: own evidence lacks PCR0..2");
-    }
-    (index == 0 ? m.pcr0 : index == 1 ? m.pcr1 : m.pcr2) = it->second;
+// The receipt measurements, from the enclave's own fresh evidence.
+StatusOr<receipt::AirMeasurements> MeasurementsOf(std::string_view platform, ByteSpan evidence) {
+  std::map<uint32_t, Bytes> measurements;
+  if (platform == "nitro") {
+    ASSIGN_OR_RETURN(attest::NitroDocument doc, attest::ParseNitroDocument(evidence));
+    measurements = std::move(doc.pcrs);
+  } else {
+    ASSIGN_OR_RETURN(measurements, attest::UnverifiedTeeMeasurements(evidence));
   }
+  StatusOr<receipt::AirMeasurements> m = receipt::AirMeasurementsFor(platform, measurements);
+  if (!m.ok()) return InvalidArgumentError("enclave: own evidence: " + m.status().message());
   return m;
 }
 
@@ -314,7 +315,7 @@ StatusOr<std::unique_ptr<Enclave>> Enclave::Create(attest::EvidenceProvider* pro
       new Enclave(provider, model, options, clock, std::move(receipt_key)));
   // Self-test: attest once and read back the measurements receipts carry.
   ASSIGN_OR_RETURN(Bytes evidence, provider->Attest(enclave->receipt_public_key_, {}, {}));
-  ASSIGN_OR_RETURN(enclave->measurements_, MeasurementsOf(evidence));
+  ASSIGN_OR_RETURN(enclave->measurements_, MeasurementsOf(provider->platform(), evidence));
   return enclave;
 }
 

@@ -6,7 +6,9 @@
 // --tee picks the evidence provider (attest/tee_select.h): dev (default;
 // Nitro-format documents signed by a local CA in --state-dir, receipts say
 // "evaluation"), nitro (/dev/nsm; --nsm-simulator DIR: a simulated NSM,
-// evaluation only), tdx / snp (configfs-tsm), auto (never falls back to dev).
+// evaluation only), tdx / snp (configfs-tsm; --tsm-simulator DIR: a
+// simulated machine with synthetic keys, evaluation only), auto (never falls
+// back to dev).
 //
 // Exit status: 0 after SIGINT/SIGTERM, 2 for usage and I/O errors at start,
 // 1 otherwise.
@@ -35,6 +37,7 @@
 #include "engine/synth.h"
 #include "net/endpoint.h"
 #include "policy/owner_key.h"
+#include "policy/policy.h"
 
 namespace {
 
@@ -51,6 +54,7 @@ struct Flags {
   std::string model_version = "1";
   std::string tee = "dev";
   std::string nsm_simulator;  // --tee nitro only: simulated NSM, dev CA in this directory
+  std::string tsm_simulator;  // --tee tdx|snp only: simulated machine, synthetic keys here
   std::string ready_file;
   // Encrypted package (enclave/package_boot.h).
   std::string package;
@@ -122,16 +126,31 @@ Status WriteReadyFile(const std::string& path, uint32_t port, const eml::enclave
   return eml::WriteFileAtomically(path, json);
 }
 
-void PrintMeasurements(const eml::attest::DevMeasurements& m) {
-  std::printf("{\"pcr0\":\"%s\",\"pcr1\":\"%s\",\"pcr2\":\"%s\"}\n", eml::HexEncode(m.pcr0).c_str(),
-              eml::HexEncode(m.pcr1).c_str(), eml::HexEncode(m.pcr2).c_str());
+// PCR0..2 as JSON; for a simulated TDX or SEV-SNP machine also the
+// measurements it reports, under the policy's names.
+void PrintMeasurements(const Flags& f, const eml::attest::DevMeasurements& m) {
+  std::string simulated;
+  if (!f.tsm_simulator.empty()) {
+    const auto platform = f.tee == "tdx" ? eml::attest::TeePlatform::kTdx
+                                         : eml::attest::TeePlatform::kSnp;
+    for (const auto& [index, value] : eml::attest::SimulatedTeeMeasurements(platform, m)) {
+      simulated += (simulated.empty() ? "" : ",") + std::string("\"") +
+                   eml::policy::MeasurementName(f.tee, index) + "\":\"" + eml::HexEncode(value) +
+                   "\"";
+    }
+    simulated = ",\"" + f.tee + "\":{" + simulated + "}";
+  }
+  std::printf("{\"pcr0\":\"%s\",\"pcr1\":\"%s\",\"pcr2\":\"%s\"%s}\n",
+              eml::HexEncode(m.pcr0).c_str(), eml::HexEncode(m.pcr1).c_str(),
+              eml::HexEncode(m.pcr2).c_str(), simulated.c_str());
 }
 
 // The evidence provider --tee names, measuring this binary, its config and
 // the model (dev and simulated evidence put these into PCR0..2).
 StatusOr<eml::attest::SelectedTee> SelectProvider(const Flags& f,
                                                   const eml::attest::DevMeasurements& m) {
-  eml::attest::TeeSelection tee{.tee = f.tee, .nsm_simulator_dir = f.nsm_simulator};
+  eml::attest::TeeSelection tee{.tee = f.tee, .nsm_simulator_dir = f.nsm_simulator,
+                                .tsm_simulator_dir = f.tsm_simulator};
   tee.dev.state_dir = f.state_dir;
   tee.dev.measurements = m;
   return eml::attest::SelectTee(tee);
@@ -165,7 +184,7 @@ StatusOr<PackagedModel> BootFromPackage(const Flags& f, const eml::Bytes& owner_
                    eml::attest::MeasureDevEnclave("/proc/self/exe", eml::AsBytes(config),
                                                   manifest.model_hash));
   if (f.print_measurements) {  // needs only the signed manifest, no key
-    PrintMeasurements(out.measurements);
+    PrintMeasurements(f, out.measurements);
     return out;
   }
   ASSIGN_OR_RETURN(eml::attest::SelectedTee selected, SelectProvider(f, out.measurements));
@@ -235,7 +254,7 @@ Status Run(Flags f) {
                      eml::attest::MeasureDevEnclave("/proc/self/exe", eml::AsBytes(config),
                                                     identity.hash));
     if (f.print_measurements) {
-      PrintMeasurements(measurements);
+      PrintMeasurements(f, measurements);
       return Status::Ok();
     }
 
@@ -295,6 +314,9 @@ int main(int argc, char** argv) {
   app.add_option("--nsm-simulator", f.nsm_simulator,
                  "tests/development only, with --tee nitro: a simulated NSM (evaluation "
                  "evidence) whose dev CA lives in this directory");
+  app.add_option("--tsm-simulator", f.tsm_simulator,
+                 "tests/development only, with --tee tdx or snp: a simulated machine "
+                 "(evaluation evidence) whose synthetic keys live in this directory");
   app.add_option("--max-sessions", f.max_sessions, "concurrent sessions")->check(CLI::Range(1, 4096));
   app.add_option("--threads", f.threads, "engine threads (0: all cores)")->check(CLI::Range(0, 256));
   app.add_option("--handshake-timeout-ms", f.handshake_timeout_ms)->check(CLI::Range(1, 600'000));

@@ -82,7 +82,8 @@ constexpr MeasurementSlot kTdxSlots[] = {
     {"rtmr2", 48, true},       {"rtmr3", 48, false},  {"mrconfigid", 48, false},
     {"mrowner", 48, false},    {"mrownerconfig", 48, false},
 };
-constexpr MeasurementSlot kSnpSlots[] = {{"measurement", 48, true}, {"host_data", 32, true}};
+constexpr MeasurementSlot kSnpSlots[] = {
+    {"measurement", 48, true}, {"host_data", 32, true}, {"id_key_digest", 48, false}};
 
 std::span<const MeasurementSlot> SlotsOf(std::string_view platform) {
   if (platform == kPlatformTdx) return kTdxSlots;

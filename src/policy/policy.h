@@ -74,7 +74,8 @@ struct TrustedRoot {
 //          mrownerconfig 7, 48 bytes each; mrtd, rtmr0, rtmr1, rtmr2 required
 //          (rtmr3 is extended at run time by the workload; pin it if it is
 //          stable in your deployment)
-//   snp    measurement 0 (48 bytes), host_data 1 (32 bytes); both required
+//   snp    measurement 0 (48 bytes), host_data 1 (32 bytes), id_key_digest
+//          2 (48 bytes); measurement and host_data required
 struct MeasurementTuple {
   std::string platform;
   std::string name;

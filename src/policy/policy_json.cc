@@ -263,12 +263,14 @@ StatusOr<Policy> PolicyFromJson(std::string_view text, const JsonOptions& option
   }
 }
 
-StatusOr<std::map<uint32_t, Bytes>> NitroMeasurementsFromJson(std::string_view text) {
+StatusOr<std::map<uint32_t, Bytes>> MeasurementsFromJson(std::string_view platform,
+                                                         std::string_view text) {
+  if (!IsKnownPlatform(platform)) return InvalidArgumentError("measurements file: unknown platform");
   ASSIGN_OR_RETURN(json root, ParseStrict(text));
   try {
-    ASSIGN_OR_RETURN(auto values, ValuesFromJson(kPlatformNitro, root, "measurements file"));
+    ASSIGN_OR_RETURN(auto values, ValuesFromJson(platform, root, "measurements file"));
     // The same rules as a policy tuple, checked by the one validator.
-    const MeasurementTuple tuple{.platform = std::string(kPlatformNitro), .name = "file",
+    const MeasurementTuple tuple{.platform = std::string(platform), .name = "file",
                                  .values = values};
     Policy probe;
     probe.policy_id = "probe";

@@ -43,10 +43,13 @@ StatusOr<Policy> PolicyFromJson(std::string_view json, const JsonOptions& option
 // Pretty-printed (2-space indent), keys sorted, trailing newline.
 std::string PolicyToJson(const Policy& policy);
 
-// A Nitro measurements file, {"pcr0": hex, "pcr1": hex, "pcr2": hex, ...}
-// as `eml-enclave --print-measurements` prints it: only "pcrN" keys, each
-// 48 bytes of hex, PCR0..2 required.
-StatusOr<std::map<uint32_t, Bytes>> NitroMeasurementsFromJson(std::string_view json);
+// A measurements file of `platform`: an object of the platform's names
+// (policy.h), e.g. {"pcr0": hex, "pcr1": hex, "pcr2": hex} as
+// `eml-enclave --print-measurements` prints it for nitro, or {"mrtd": hex,
+// "rtmr0": hex, ...} for tdx; the same rules as a policy tuple (sizes,
+// required names).
+StatusOr<std::map<uint32_t, Bytes>> MeasurementsFromJson(std::string_view platform,
+                                                         std::string_view json);
 
 // A certificate file's DER: the file itself if DER, or the first
 // "CERTIFICATE" block if PEM. At most kMaxRootDerSize bytes of DER.

@@ -81,7 +81,7 @@ StatusOr<ServerEvidence> ParseServerEvidence(ByteSpan payload) {
   ASSIGN_OR_RETURN(m.model_version, map.Text(4, "model_version", 1, kMaxModelVersionSize));
   ASSIGN_OR_RETURN(m.model_hash, map.ByteString(5, "model_hash", 32, 32));
   ASSIGN_OR_RETURN(m.model_hash_scheme, map.Text(6, "model_hash_scheme", 1, 32));
-  if (m.platform != kPlatformNitro) {
+  if (m.platform != kPlatformNitro && m.platform != kPlatformTdx && m.platform != kPlatformSnp) {
     return Status(StatusCode::kUnsupported, "server evidence: unsupported platform");
   }
   if (m.model_hash_scheme != kModelHashSchemeManifest) {

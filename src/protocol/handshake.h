@@ -30,6 +30,8 @@ inline constexpr size_t kMaxModelIdSize = 256;
 inline constexpr size_t kMaxModelVersionSize = 128;
 inline constexpr size_t kBindingSize = 101;
 inline constexpr char kPlatformNitro[] = "nitro";
+inline constexpr char kPlatformTdx[] = "tdx";  // a TEE envelope (attest/tsm.h)
+inline constexpr char kPlatformSnp[] = "snp";  // a TEE envelope (attest/tsm.h)
 inline constexpr char kModelHashSchemeManifest[] = "sha256-manifest";
 
 // --- CLIENT_HELLO ---------------------------------------------------------

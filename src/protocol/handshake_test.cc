@@ -82,6 +82,10 @@ TEST(HandshakeTest, ServerEvidenceIsStrict) {
   cbor::MapEntries other_platform = GoodEntries();
   other_platform[0].second = Value::Text("sgx");
   EXPECT_FALSE(ParseServerEvidence(EvidenceMap(other_platform)).ok());
+  for (const char* tee : {kPlatformTdx, kPlatformSnp}) {
+    other_platform[0].second = Value::Text(tee);
+    EXPECT_TRUE(ParseServerEvidence(EvidenceMap(other_platform)).ok()) << tee;
+  }
 
   cbor::MapEntries other_scheme = GoodEntries();
   other_scheme[5].second = Value::Text("sha256-single");

@@ -34,6 +34,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,16 +50,32 @@ inline constexpr size_t kAirMaxReceiptSize = 65536;
 inline constexpr std::string_view kAirProfile = "https://spec.cyntrisec.com/air/v1";
 inline constexpr std::string_view kMeasurementNitro = "nitro-pcr";
 inline constexpr std::string_view kMeasurementTdx = "tdx-mrtd-rtmr";
+// Not in upstream AIR v1, which has no SEV-SNP type: our extension
+// (docs/receipt.md, "SEV-SNP measurements"); verifiers that know only the
+// two upstream types reject such receipts (MTYPE), which fails closed.
+inline constexpr std::string_view kMeasurementSnp = "sev-snp";
 inline constexpr std::string_view kSecurityModeProduction = "production";
 inline constexpr std::string_view kSecurityModeEvaluation = "evaluation";
 
 // Enclave measurements (claim -65543). For TDX, pcr0..pcr4 hold MRTD and
-// RTMR0..RTMR3; pcr8 is Nitro-only.
+// RTMR0..RTMR3; for SEV-SNP, pcr0 MEASUREMENT, pcr1 HOST_DATA followed by 16
+// zero bytes, pcr2 ID_KEY_DIGEST, and nothing else; pcr8 is Nitro-only.
 struct AirMeasurements {
-  std::string type{};                // kMeasurementNitro or kMeasurementTdx
+  std::string type{};                // kMeasurementNitro, kMeasurementTdx or kMeasurementSnp
   Bytes pcr0{}, pcr1{}, pcr2{};      // 48 bytes each
   std::optional<Bytes> pcr3{}, pcr4{}, pcr8{};  // 48 bytes each when present
+  friend bool operator==(const AirMeasurements&, const AirMeasurements&) = default;
 };
+
+// The receipt measurements of a platform ("nitro", "tdx", "snp") from its
+// measurements keyed like the policy's names (policy/policy.h): nitro PCR
+// indices 0..2 (the others are not carried), tdx 0 mrtd and 1..4 rtmr0..3,
+// snp 0 measurement, 1 host_data, 2 id_key_digest. InvalidArgument for an
+// unknown platform or a missing or wrongly sized value.
+StatusOr<AirMeasurements> AirMeasurementsFor(std::string_view platform,
+                                             const std::map<uint32_t, Bytes>& measurements);
+// The measurement_type a platform's receipts carry ("" if unknown).
+std::string_view AirMeasurementTypeFor(std::string_view platform);
 
 // The claims of one receipt (eat_profile is implied: always kAirProfile).
 struct AirClaims {

@@ -356,11 +356,19 @@ Finding CheckMeasurements(const AirClaims& c) {
   if (m.type == kMeasurementTdx && m.pcr8) {
     return Violation("PCR8_WITH_TDX", "pcr8 is Nitro-only; a TDX receipt must not carry it");
   }
+  if (m.type == kMeasurementSnp && (m.pcr3 || m.pcr4 || m.pcr8)) {
+    return Violation("EXTRA_PCR_WITH_SNP", "a SEV-SNP receipt carries pcr0..pcr2 only");
+  }
+  if (m.type == kMeasurementSnp && !AllZero(Bytes(m.pcr1.begin() + 32, m.pcr1.end()))) {
+    return Violation("SNP_HOST_DATA_PADDING", "pcr1 of a SEV-SNP receipt is HOST_DATA and 16 zero bytes");
+  }
   return Holds();
 }
 
 Finding CheckMeasurementType(const AirClaims& c) {
-  if (IsOneOf(c.measurements.type, {kMeasurementNitro, kMeasurementTdx})) return Holds();
+  if (IsOneOf(c.measurements.type, {kMeasurementNitro, kMeasurementTdx, kMeasurementSnp})) {
+    return Holds();
+  }
   std::string shown = Printable(c.measurements.type);
   return Violation("UNKNOWN_MTYPE:" + shown, "measurement_type '" + shown + "' is not known");
 }

@@ -591,6 +591,11 @@ TEST(AirRoundTrip, EncoderRefusesClaimsTheVerifierWouldReject) {
       {[](AirClaims* c) { c->measurements.pcr1.push_back(0); }, "BAD_MEASUREMENT_LENGTH"},
       {[](AirClaims* c) { c->measurements.type = "tdx-mrtd-rtmr"; }, "PCR8_WITH_TDX"},
       {[](AirClaims* c) { c->measurements.type = "sgx"; }, "UNKNOWN_MTYPE:sgx"},
+      {[](AirClaims* c) { c->measurements.type = "sev-snp"; }, "EXTRA_PCR_WITH_SNP"},
+      {[](AirClaims* c) {
+         c->measurements = {"sev-snp", Bytes(48, 1), Bytes(48, 2), Bytes(48, 3), {}, {}, {}};
+       },
+       "SNP_HOST_DATA_PADDING"},
       {[](AirClaims* c) { c->security_mode = "ShieldMode"; }, "UNKNOWN_SECURITY_MODE:ShieldMode"},
       {[](AirClaims* c) { c->model_hash_scheme = "sha1"; }, "UNKNOWN_MODEL_HASH_SCHEME:sha1"},
       {[](AirClaims* c) { c->eat_nonce = Bytes(4, 1); }, "BAD_NONCE_LENGTH"},
@@ -610,6 +615,39 @@ TEST(AirRoundTrip, EncoderRefusesClaimsTheVerifierWouldReject) {
   AirClaims bad_utf8 = OurClaims();
   bad_utf8.iss = "bad \xff";
   EXPECT_FALSE(EncodeAirClaims(bad_utf8).ok());
+}
+
+TEST(AirMeasurementsTest, EachPlatformMapsToItsReceiptMeasurements) {
+  const Bytes a(48, 0xa), b(48, 0xb), c(48, 0xc), d(48, 0xd), e(48, 0xe), host(32, 0x4d);
+  StatusOr<AirMeasurements> nitro = AirMeasurementsFor("nitro", {{0, a}, {1, b}, {2, c}, {3, d}});
+  ASSERT_TRUE(nitro.ok());
+  EXPECT_EQ(*nitro, (AirMeasurements{"nitro-pcr", a, b, c, {}, {}, {}}));
+  StatusOr<AirMeasurements> tdx =
+      AirMeasurementsFor("tdx", {{0, a}, {1, b}, {2, c}, {3, d}, {4, e}, {5, a}});
+  ASSERT_TRUE(tdx.ok());
+  EXPECT_EQ(*tdx, (AirMeasurements{"tdx-mrtd-rtmr", a, b, c, d, e, {}}));
+  StatusOr<AirMeasurements> snp = AirMeasurementsFor("snp", {{0, a}, {1, host}, {2, c}});
+  ASSERT_TRUE(snp.ok());
+  Bytes padded = host;
+  padded.resize(48, 0);
+  EXPECT_EQ(*snp, (AirMeasurements{"sev-snp", a, padded, c, {}, {}, {}}));
+
+  EXPECT_FALSE(AirMeasurementsFor("sgx", {{0, a}, {1, b}, {2, c}}).ok());
+  EXPECT_FALSE(AirMeasurementsFor("nitro", {{0, a}, {1, b}}).ok());       // pcr2 missing
+  EXPECT_FALSE(AirMeasurementsFor("tdx", {{0, a}, {1, b}, {2, c}, {3, d}}).ok());  // rtmr3
+  EXPECT_FALSE(AirMeasurementsFor("snp", {{0, a}, {1, b}, {2, c}}).ok());  // host_data 48
+  EXPECT_EQ(AirMeasurementTypeFor("snp"), "sev-snp");
+
+  // A SEV-SNP receipt signs and verifies; the verifier knows the type.
+  AirClaims claims = OurClaims();
+  claims.measurements = *snp;
+  StatusOr<Bytes> receipt = SignAirReceipt(TestKey(), claims);
+  ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
+  AirVerifyPolicy policy{.expected_platform = "sev-snp"};
+  EXPECT_TRUE(VerifyAirReceipt(*receipt, TestKey().PublicKey(), policy).verified);
+  policy.expected_platform = "tdx-mrtd-rtmr";
+  ExpectOnlyFailure(VerifyAirReceipt(*receipt, TestKey().PublicKey(), policy), "PLATFORM",
+                    "PLATFORM_MISMATCH");
 }
 
 TEST(AirRoundTrip, ProtectedHeaderIsExactlyTheAirOne) {

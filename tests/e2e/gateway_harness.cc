@@ -16,6 +16,7 @@
 
 #include "attest/nitro.h"
 #include "attest/tee_select.h"
+#include "attest/tsm.h"
 #include "core/clock.h"
 #include "crypto/random.h"
 #include "engine/synth.h"
@@ -130,19 +131,41 @@ World& World::Get() {
     // EML_E2E_TEE=nitro-sim: the evidence comes from the simulated NSM
     // through the NSM client, the provider `eml-enclave --tee nitro
     // --nsm-simulator DIR` builds (same SelectTee call, same boot PCR0..2).
-    const char* tee = std::getenv("EML_E2E_TEE");
-    if (tee != nullptr && std::string(tee) == "nitro-sim") {
+    // tdx-sim / snp-sim: TEE envelopes through configfs-tsm over a simulated
+    // TDX / SEV-SNP machine (`eml-enclave --tee tdx|snp --tsm-simulator DIR`).
+    const std::string tee = std::getenv("EML_E2E_TEE") ? std::getenv("EML_E2E_TEE") : "dev";
+    const std::string testdata = testing::SourceDir() + "/src/attest/testdata/";
+    w->tee_measurements = {{0, w->measurements.pcr0}, {1, w->measurements.pcr1},
+                           {2, w->measurements.pcr2}};
+    if (tee == "dev") {
+      w->provider = ValueOrDie(attest::CreateDevNitroProvider(provider), "provider");
+      w->root_der = testing::ReadFileOrFail(provider.state_dir + "/dev-root.der");
+    } else if (tee == "nitro-sim") {
       attest::TeeSelection selection{.tee = "nitro", .dev = provider,
                                      .nsm_simulator_dir = provider.state_dir};
       w->provider = ValueOrDie(attest::SelectTee(selection), "nsm simulator").provider;
-      std::fprintf(stderr, "e2e: evidence from the simulated NSM\n");
-    } else if (tee == nullptr || std::string(tee) == "dev") {
-      w->provider = ValueOrDie(attest::CreateDevNitroProvider(provider), "provider");
+      w->root_der = testing::ReadFileOrFail(provider.state_dir + "/dev-root.der");
+    } else if (tee == "tdx-sim" || tee == "snp-sim") {
+      const bool tdx = tee == "tdx-sim";
+      const std::string dir = testdata + (tdx ? "tdx_sim" : "snp/milan");
+      attest::TeeSelection selection{.tee = tdx ? "tdx" : "snp", .dev = provider,
+                                     .tsm_simulator_dir = dir};
+      w->provider = ValueOrDie(attest::SelectTee(selection), "tsm simulator").provider;
+      w->platform = tdx ? "tdx" : "snp";
+      w->root_der = testing::ReadFileOrFail(dir + (tdx ? "/root.der" : "/ark.der"));
+      w->tee_measurements = attest::SimulatedTeeMeasurements(
+          tdx ? attest::TeePlatform::kTdx : attest::TeePlatform::kSnp, w->measurements);
+      if (tdx) {
+        w->tee_measurements[3] = Bytes(48, 0);  // rtmr2: required in a tdx tuple
+        w->tdx_collateral = ValueOrDie(
+            attest::ParseTdxCollateralJson(testing::ReadTextOrFail(dir + "/collateral.json")),
+            "collateral");
+      }
     } else {
-      std::fprintf(stderr, "EML_E2E_TEE must be dev or nitro-sim\n");
+      std::fprintf(stderr, "EML_E2E_TEE must be dev, nitro-sim, tdx-sim or snp-sim\n");
       std::abort();
     }
-    w->dev_root_der = testing::ReadFileOrFail(provider.state_dir + "/dev-root.der");
+    std::fprintf(stderr, "e2e: evidence from %s (%s)\n", tee.c_str(), w->platform.c_str());
     w->owner = std::make_unique<crypto::Ed25519PrivateKey>(
         ValueOrDie(crypto::Ed25519PrivateKey::Generate(), "owner key"));
     return w;
@@ -200,10 +223,8 @@ policy::Policy GoodPolicy() {
   p.expires_at = now + 3600;
   p.max_evidence_age_s = 300;
   p.allow_evaluation = true;
-  p.roots.push_back({"nitro", "dev root", w.dev_root_der, true});
-  p.measurements.push_back(
-      {"nitro", "e2e enclave", {{0, w.measurements.pcr0}, {1, w.measurements.pcr1},
-                                {2, w.measurements.pcr2}}});
+  p.roots.push_back({w.platform, "e2e root", w.root_der, true});
+  p.measurements.push_back({w.platform, "e2e enclave", w.tee_measurements});
   p.models.push_back({w.model->identity().id, w.model->identity().hash});
   return p;
 }
@@ -233,6 +254,7 @@ client::ClientOptions Options(uint32_t port, policy::PolicyStore* store, const C
   o.policy = store;
   o.clock = clock != nullptr ? clock : &SystemClock::Get();
   o.timeout = 20s;
+  if (World::Get().tdx_collateral) o.tdx_collateral = &*World::Get().tdx_collateral;
   return o;
 }
 
@@ -306,10 +328,15 @@ std::unique_ptr<RawSession> RawSession::Connect(uint32_t port) {
   protocol::Frame server = ValueOrDie(protocol::ReadFrame(s->socket_, deadline), "evidence");
   protocol::ServerEvidence message =
       ValueOrDie(protocol::ParseServerEvidence(server.payload()), "parse evidence");
-  attest::NitroDocument doc = ValueOrDie(attest::ParseNitroDocument(message.evidence), "doc");
+  // No checks: the session key as the evidence carries it.
+  Bytes session_key;
+  if (message.platform == "nitro") {
+    session_key = *ValueOrDie(attest::ParseNitroDocument(message.evidence), "doc").public_key;
+  } else {
+    session_key = ValueOrDie(attest::ParseTeeEnvelope(message.evidence), "envelope").public_key;
+  }
   protocol::ClientKeyExchange kx = ValueOrDie(
-      protocol::ClientDeriveKeys(*doc.public_key, protocol::TranscriptHash(hello, server.bytes)),
-      "kx");
+      protocol::ClientDeriveKeys(session_key, protocol::TranscriptHash(hello, server.bytes)), "kx");
   CHECK_OK(protocol::WriteFrame(s->socket_, protocol::FrameType::kClientKey, kx.enc, deadline));
   s->out_ = std::make_unique<protocol::RecordChannel>(
       ValueOrDie(protocol::RecordChannel::Create(kx.keys.c2s_key, kx.keys.c2s_iv, 1 << 20), "out"));

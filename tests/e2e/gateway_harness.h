@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "attest/dev_provider.h"
+#include "attest/tdx.h"
 #include "client/client.h"
 #include "core/bytes.h"
 #include "crypto/ed25519.h"
@@ -57,7 +60,12 @@ struct World {
   std::unique_ptr<enclave::ModelService> model;
   attest::DevMeasurements measurements;
   std::unique_ptr<attest::EvidenceProvider> provider;
-  Bytes dev_root_der;
+  // EML_E2E_TEE picks the evidence: dev (default), nitro-sim, tdx-sim or
+  // snp-sim (the simulated machines of attest/tsm_sim.h).
+  std::string platform = "nitro";  // what the evidence is: nitro, tdx or snp
+  Bytes root_der;                   // the root policies trust for it
+  std::map<uint32_t, Bytes> tee_measurements;  // the tuple policies allow
+  std::optional<attest::TdxCollateral> tdx_collateral;  // tdx-sim
   std::unique_ptr<crypto::Ed25519PrivateKey> owner;
   static World& Get();
 };

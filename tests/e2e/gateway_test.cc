@@ -16,6 +16,7 @@
 #include "protocol/handshake.h"
 #include "protocol/io.h"
 #include "protocol/messages.h"
+#include "receipt/air.h"
 #include "tests/e2e/gateway_harness.h"
 #include "tests/testing.h"
 
@@ -54,6 +55,8 @@ TEST(GatewayTest, HappyPathThroughTheRelay) {
     EXPECT_TRUE(result->receipt_check.verified);
     EXPECT_EQ(result->receipt_check.claims->sequence_number, i);
     EXPECT_EQ(result->receipt_check.claims->security_mode, "evaluation");
+    EXPECT_EQ(result->receipt_check.claims->measurements.type,
+              receipt::AirMeasurementTypeFor(World::Get().platform));
     EXPECT_EQ(*result->receipt_check.claims->eat_nonce, result->nonce);
     EXPECT_EQ(result->body.token_counts.size(), 2u);
     // The enclave computed the same vectors as the engine in-process.
@@ -280,25 +283,41 @@ TEST(GatewayTest, UntrustedEnclavesGetNothing) {
   other_model.models[0].model_hash->at(0) ^= 1;
   ExpectRefused(other_model, nullptr, "MODEL_ALLOWED");
 
-  // Another dev CA's root: the chain does not lead to a trusted root.
-  const std::string other_state = MakeTempDir() + "/state";
-  attest::DevProviderOptions other_provider;
-  other_provider.state_dir = other_state;
-  other_provider.measurements = World::Get().measurements;
-  ASSERT_TRUE(attest::CreateDevNitroProvider(other_provider).ok());
+  // Another root: the chain does not lead to a trusted root.
   policy::Policy wrong_root = GoodPolicy();
-  wrong_root.roots[0].der = testing::ReadFileOrFail(other_state + "/dev-root.der");
+  const std::string platform = World::Get().platform;
+  if (platform == "nitro") {  // another dev CA
+    const std::string other_state = MakeTempDir() + "/state";
+    attest::DevProviderOptions other_provider;
+    other_provider.state_dir = other_state;
+    other_provider.measurements = World::Get().measurements;
+    ASSERT_TRUE(attest::CreateDevNitroProvider(other_provider).ok());
+    wrong_root.roots[0].der = testing::ReadFileOrFail(other_state + "/dev-root.der");
+  } else {  // the real vendor's root (Intel SGX root CA, AMD ARK-Turin's synthetic twin)
+    wrong_root.roots[0].der = testing::ReadFileOrFail(
+        platform == "tdx" ? testing::SharedPath("vectors/tdx/intel_sgx_root_ca.der")
+                          : testing::SourceDir() + "/src/attest/testdata/snp/turin/ark.der");
+  }
   ExpectRefused(wrong_root, nullptr, "ROOT_PINNED");
 
-  // Expired (the client's clock is an hour ahead) and future evidence.
-  FakeClock later(SystemClock::Get().NowUnixMillis() + 3600 * 1000);
-  policy::Policy long_lived = GoodPolicy();
-  long_lived.expires_at += 7200;
-  ExpectRefused(long_lived, &later, "MAX_AGE");
-  FakeClock earlier(SystemClock::Get().NowUnixMillis() - 600 * 1000);
-  policy::Policy early = GoodPolicy();
-  early.created_at -= 7200;
-  ExpectRefused(early, &earlier, "NOT_FUTURE");
+  if (platform == "nitro") {
+    // Expired (the client's clock is an hour ahead) and future evidence.
+    FakeClock later(SystemClock::Get().NowUnixMillis() + 3600 * 1000);
+    policy::Policy long_lived = GoodPolicy();
+    long_lived.expires_at += 7200;
+    ExpectRefused(long_lived, &later, "MAX_AGE");
+    FakeClock earlier(SystemClock::Get().NowUnixMillis() - 600 * 1000);
+    policy::Policy early = GoodPolicy();
+    early.created_at -= 7200;
+    ExpectRefused(early, &earlier, "NOT_FUTURE");
+  } else {
+    // Quotes and reports carry no time; what expires is the collateral and
+    // the certificates: judged in 2040, after the synthetic PKI's 2034.
+    FakeClock in_2040(int64_t{2208988800} * 1000);
+    policy::Policy long_lived = GoodPolicy();
+    long_lived.expires_at = 2208988800 + 3600;
+    ExpectRefused(long_lived, &in_2040, platform == "tdx" ? "TDX_PCK_CHAIN" : "SNP_CHAIN_VALID_AT_TIME");
+  }
 }
 
 TEST(GatewayTest, ReplayedEvidenceFailsTheChallenge) {
