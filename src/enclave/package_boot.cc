@@ -146,6 +146,15 @@ StatusOr<kms::Credentials> FetchProxyCredentials(const net::Endpoint& kms_proxy)
 StatusOr<SecretBytes> ReleaseDataKey(const model::VerifiedManifest& manifest,
                                      attest::EvidenceProvider& provider,
                                      const KeyReleaseOptions& options, StartupReport* report) {
+  // AWS KMS (and eml-kms) accept only Nitro attestation documents as a
+  // Recipient; TDX/SEV-SNP envelopes would be refused there after a network
+  // round trip, so say so now.
+  if (provider.platform() != "nitro") {
+    return FailedPreconditionError(
+        "key release: KMS RecipientAttestation takes Nitro attestation documents only; a " +
+        std::string(provider.platform()) +
+        " enclave cannot release a package key through it (docs/deployment.md)");
+  }
   // A fresh RSA-2048 key for this release only: KMS encrypts the data key
   // to it, and it dies with this function.
   Clock::time_point t0 = Clock::now();
