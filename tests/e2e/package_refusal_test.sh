@@ -89,7 +89,7 @@ storage_proxy="127.0.0.1:$(json_field "$work/host.json" storage_proxy)"
 # exit 0) or exits by itself (its exit status). Output: its log.
 start_enclave() {
   rm -f "$work/enclave.json"
-  "$bin/enclave/eml-enclave" --listen 127.0.0.1:0 --state-dir "$work/state" \
+  "$bin/enclave/eml-enclave" --listen 127.0.0.1:0 --state-dir "$work/state" "${tee_args[@]}" \
     --package "storage:$1" --storage-proxy "$storage_proxy" \
     --owner-pubkey "@$work/owner/owner.pub" --kms-proxy "$kms_proxy" \
     --ready-file "$work/enclave.json" 2> "$work/enclave.log" &
@@ -106,8 +106,14 @@ start_enclave() {
   return $rc
 }
 
+tee_args=()
 # The control: everything right, the enclave serves the packaged model.
 expect 0 "model tiny v1" -- start_enclave good
+# A (simulated) TDX enclave: KMS Recipient takes Nitro documents only.
+tee_args=(--tee tdx --tsm-simulator "$(dirname "$0")/../../src/attest/testdata/tdx_sim")
+expect 1 "key release: KMS RecipientAttestation takes Nitro attestation documents only" -- \
+  start_enclave good
+tee_args=()
 # Key policy pinning another PCR0: KMS denies, the enclave refuses to start.
 expect 1 "key release: AccessDeniedException" -- start_enclave wrong-pcr0
 # A manifest signed by someone else than --owner-pubkey.
