@@ -91,17 +91,28 @@ void PutScalarLe(ByteWriter& w, ByteSpan big_endian) {
   PutZeros(w, kSignatureFieldSize - kScalarSize);
 }
 
+// The size of measurement `index`, 0 for an index the simulator does not set.
+size_t MeasurementSize(uint32_t index) {
+  switch (index) {
+    case kSnpSimMeasurementIndex: return kMeasurementSize;
+    case kSnpSimHostDataIndex: return kHostDataSize;
+    case kSnpSimIdKeyDigestIndex: return kMeasurementSize;
+    default: return 0;
+  }
+}
+
 Status CheckMeasurements(const std::map<uint32_t, Bytes>& measurements) {
   for (const auto& [index, value] : measurements) {
-    if (index == kSnpSimMeasurementIndex && value.size() == kMeasurementSize) continue;
-    if (index == kSnpSimHostDataIndex && value.size() == kHostDataSize) continue;
-    if (index != kSnpSimMeasurementIndex && index != kSnpSimHostDataIndex) {
+    const size_t want = MeasurementSize(index);
+    if (want == 0) {
       return InvalidArgumentError("snp sim: measurement index " + std::to_string(index) +
-                                  " (snp has 0 = MEASUREMENT, 1 = HOST_DATA)");
+                                  " (snp has 0 = MEASUREMENT, 1 = HOST_DATA, 2 = ID_KEY_DIGEST)");
     }
-    return InvalidArgumentError("snp sim: measurement " + std::to_string(index) + " is " +
-                                std::to_string(value.size()) + " bytes, want " +
-                                std::to_string(index == 0 ? kMeasurementSize : kHostDataSize));
+    if (value.size() != want) {
+      return InvalidArgumentError("snp sim: measurement " + std::to_string(index) + " is " +
+                                  std::to_string(value.size()) + " bytes, want " +
+                                  std::to_string(want));
+    }
   }
   return OkStatus();
 }
@@ -176,7 +187,8 @@ StatusOr<Bytes> SnpReportSimulator::Report(ByteSpan report_data,
   w.PutBytes(report_data);                  // 0x050 REPORT_DATA
   w.PutBytes(MeasurementOrZero(measurements, kSnpSimMeasurementIndex, kMeasurementSize));  // 0x090
   w.PutBytes(MeasurementOrZero(measurements, kSnpSimHostDataIndex, kHostDataSize));        // 0x0C0
-  PutZeros(w, 48 + 48);                     // 0x0E0 ID_KEY_DIGEST, 0x110 AUTHOR_KEY_DIGEST
+  w.PutBytes(MeasurementOrZero(measurements, kSnpSimIdKeyDigestIndex, kMeasurementSize));  // 0x0E0
+  PutZeros(w, 48);                          // 0x110 AUTHOR_KEY_DIGEST
   w.PutBytes(s.report_id);                  // 0x140 REPORT_ID
   w.PutBytes(Bytes(kReportIdSize, 0xFF));   // 0x160 REPORT_ID_MA: no migration agent
   w.PutU64Le(s.tcb);                        // 0x180 REPORTED_TCB

@@ -16,9 +16,9 @@
 // Report fields (layout: docs/attestation-snp.md, "Report layout"):
 //   VERSION 3 (Milan, Genoa) or 5 (Turin); GUEST_SVN 0; POLICY 0x30000 (SMT
 //   allowed, no debug, no migration agent, ABI 0.0); FAMILY_ID, IMAGE_ID,
-//   ID_KEY_DIGEST, AUTHOR_KEY_DIGEST zero (no ID block); VMPL 0; SIGNATURE_ALGO
+//   AUTHOR_KEY_DIGEST zero; VMPL 0; SIGNATURE_ALGO
 //   1; PLATFORM_INFO 1 (SMT enabled); flags 0 (VCEK, chip key not masked);
-//   REPORT_DATA, MEASUREMENT, HOST_DATA as asked; REPORT_ID random per
+//   REPORT_DATA, MEASUREMENT, HOST_DATA, ID_KEY_DIGEST as asked; REPORT_ID random per
 //   simulator (one simulated guest), REPORT_ID_MA all 0xFF (no migration
 //   agent); CURRENT/REPORTED/COMMITTED/LAUNCH_TCB the VCEK's SPLs; CPUID of the
 //   product (Milan 19h/01h/1, Genoa 19h/11h/1, Turin 1Ah/02h/1); CHIP_ID the
@@ -45,6 +45,7 @@ namespace eml::attest {
 // Measurement indices, as policy/policy.h names them for "snp".
 inline constexpr uint32_t kSnpSimMeasurementIndex = 0;  // MEASUREMENT, 48 bytes
 inline constexpr uint32_t kSnpSimHostDataIndex = 1;     // HOST_DATA, 32 bytes
+inline constexpr uint32_t kSnpSimIdKeyDigestIndex = 2;  // ID_KEY_DIGEST, 48 bytes
 
 class SnpReportSimulator {
  public:
@@ -55,8 +56,9 @@ class SnpReportSimulator {
   static StatusOr<SnpReportSimulator> Load(const std::string& dir);
 
   // A fresh, signed 1184-byte report. `report_data` must be 64 bytes;
-  // `measurements` may hold index 0 (MEASUREMENT, 48 bytes) and 1
-  // (HOST_DATA, 32 bytes), absent ones are zero. InvalidArgument otherwise.
+  // `measurements` may hold index 0 (MEASUREMENT, 48 bytes), 1 (HOST_DATA,
+  // 32 bytes) and 2 (ID_KEY_DIGEST, 48 bytes), absent ones are zero.
+  // InvalidArgument otherwise.
   StatusOr<Bytes> Report(ByteSpan report_data, const std::map<uint32_t, Bytes>& measurements) const;
 
   // The auxblob: a certificate table with the VCEK, ASK and ARK.

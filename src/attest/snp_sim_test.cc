@@ -114,7 +114,8 @@ TEST_F(SnpSimulatorTest, ReportsVerifyWithTheChainFromTheAuxblob) {
     EXPECT_EQ(table[2].kind, "ark");
 
     const Bytes report_data = Filled(64, 0x10), measurement = Filled(48, 0x80), host = Filled(32, 0xC0);
-    const Bytes report = Report(*p, report_data, {{0, measurement}, {1, host}});
+    const Bytes id_key = Filled(48, 0x30);
+    const Bytes report = Report(*p, report_data, {{0, measurement}, {1, host}, {2, id_key}});
     ASSERT_EQ(report.size(), kSnpReportSize);
     const SnpVerification v = Verify(report, Options(*p));
     ASSERT_TRUE(v.verified()) << v.report.ToStatus().ToString();
@@ -124,6 +125,8 @@ TEST_F(SnpSimulatorTest, ReportsVerifyWithTheChainFromTheAuxblob) {
     EXPECT_EQ(Bytes(r.report_data.begin(), r.report_data.end()), report_data);
     EXPECT_EQ(Bytes(r.measurement.begin(), r.measurement.end()), measurement);
     EXPECT_EQ(Bytes(r.host_data.begin(), r.host_data.end()), host);
+    EXPECT_EQ(Bytes(r.id_key_digest.begin(), r.id_key_digest.end()), id_key);
+    EXPECT_EQ(HexEncode(r.author_key_digest), std::string(96, '0'));
     EXPECT_EQ(r.policy, 0x30000u);
     EXPECT_EQ(r.vmpl, 0u);
     EXPECT_EQ(r.signing_key, SnpSigningKey::kVcek);
@@ -203,7 +206,8 @@ TEST_F(SnpSimulatorTest, BadInputsAreRejected) {
   }
   const Bytes rd(64, 1);
   const std::vector<std::pair<const char*, std::map<uint32_t, Bytes>>> bad = {
-      {"index 2", {{2, Bytes(48, 1)}}},
+      {"index 3", {{3, Bytes(48, 1)}}},
+      {"id key digest 32 bytes", {{2, Bytes(32, 1)}}},
       {"measurement 47 bytes", {{0, Bytes(47, 1)}}},
       {"measurement 32 bytes", {{0, Bytes(32, 1)}}},
       {"host data 48 bytes", {{1, Bytes(48, 1)}}},

@@ -70,10 +70,14 @@ StatusOr<SelectedTee> Auto(const TeeSelection& s) {
 
 std::map<uint32_t, Bytes> SimulatedTeeMeasurements(TeePlatform platform,
                                                    const DevMeasurements& dev) {
-  if (platform == TeePlatform::kTdx) return {{0, dev.pcr0}, {1, dev.pcr1}, {2, dev.pcr2}};
+  const Bytes zero(48, 0);
+  if (platform == TeePlatform::kTdx) {
+    return {{0, dev.pcr0}, {1, dev.pcr1}, {2, dev.pcr2}, {3, zero},
+            {4, zero},     {5, zero},     {6, zero},     {7, zero}};
+  }
   Bytes pcr12 = dev.pcr1;
   pcr12.insert(pcr12.end(), dev.pcr2.begin(), dev.pcr2.end());
-  return {{0, dev.pcr0}, {1, crypto::Sha256(pcr12)}};
+  return {{0, dev.pcr0}, {1, crypto::Sha256(pcr12)}, {2, zero}};
 }
 
 StatusOr<SelectedTee> SelectTee(const TeeSelection& s) {

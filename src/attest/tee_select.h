@@ -47,8 +47,9 @@ struct SelectedTee {
   std::string description;  // one line for the log, e.g. "AWS Nitro NSM (/dev/nsm)"
 };
 
-// The measurements (keyed as the policy names them) a simulated TDX or
-// SEV-SNP machine reports for the dev measurements, as described above.
+// Every measurement (keyed as the policy names them, zero ones included) a
+// simulated TDX or SEV-SNP machine reports for the dev measurements, as
+// described above.
 std::map<uint32_t, Bytes> SimulatedTeeMeasurements(TeePlatform platform,
                                                    const DevMeasurements& dev);
 

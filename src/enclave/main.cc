@@ -278,7 +278,9 @@ Status Run(Flags f) {
   Log("evidence: " + provider_description);
   Log("model " + f.model_id + " v" + f.model_version + " hash " + eml::HexEncode(identity.hash));
   Log("pcr0 " + eml::HexEncode(measurements.pcr0));
-  Log("listening on " + endpoint.host + ":" + std::to_string(server->port()) +
+  eml::net::Endpoint bound = endpoint;
+  bound.port = server->port();
+  Log("listening on " + bound.ToString() +
       ", receipt key " + eml::HexEncode(enclave->receipt_public_key()));
   if (!f.ready_file.empty()) {
     RETURN_IF_ERROR(WriteReadyFile(f.ready_file, server->port(), *enclave, identity,
@@ -302,7 +304,9 @@ Status Run(Flags f) {
 int main(int argc, char** argv) {
   Flags f;
   CLI::App app{"eml-enclave: attested embedding service (see docs/protocol.md)"};
-  app.add_option("--listen", f.listen, "HOST:PORT to listen on (port 0: any)");
+  app.add_option("--listen", f.listen,
+                 "HOST:PORT or vsock:CID:PORT to listen on (port 0: any; vsock:any:5000 in a "
+                 "Nitro enclave)");
   app.add_option("--state-dir", f.state_dir, "development CA and generated model");
   app.add_option("--model-dir", f.model_dir, "BERT model directory (default: synthetic)");
   app.add_option("--tokenizer-dir", f.tokenizer_dir, "vocab for the synthetic model");

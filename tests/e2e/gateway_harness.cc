@@ -156,7 +156,6 @@ World& World::Get() {
       w->tee_measurements = attest::SimulatedTeeMeasurements(
           tdx ? attest::TeePlatform::kTdx : attest::TeePlatform::kSnp, w->measurements);
       if (tdx) {
-        w->tee_measurements[3] = Bytes(48, 0);  // rtmr2: required in a tdx tuple
         w->tdx_collateral = ValueOrDie(
             attest::ParseTdxCollateralJson(testing::ReadTextOrFail(dir + "/collateral.json")),
             "collateral");
