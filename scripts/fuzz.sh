@@ -36,6 +36,7 @@ declare -A corpus_of=(
   [tdx_quote_fuzz]=tdx
   [snp_report_fuzz]=snp
   [snp_cert_table_fuzz]=snp_cert_table
+  [tee_envelope_fuzz]=tee_envelope
   [nsm_message_fuzz]=nsm
   [kms_request_fuzz]=kms_request
   [package_manifest_fuzz]=package_manifest

@@ -2,7 +2,8 @@
 //   eml policy keygen --out-dir DIR
 //   eml policy init --out policy.json [--root nitro:PATH] [--dev-root nitro:PATH]
 //                   [--measurements [PLATFORM:]FILE.json] [--model ID[:HASHHEX]] [--allow-evaluation]
-//                   [--any-model] [--max-age S] [--valid-days N] [--id NAME] [--version N]
+//                   [--any-model] [--tdx-extra-tcb STATUS] [--max-age S] [--valid-days N]
+//                   [--id NAME] [--version N]
 //   eml policy sign --in policy.json --key owner.key --out policy.cose
 //   eml policy verify FILE --owner-pubkey HEX|@FILE [--now UNIX_SECONDS]
 //   eml policy show FILE [--format text|json] [--owner-pubkey HEX|@FILE]
@@ -102,6 +103,7 @@ struct InitOptions {
   std::vector<std::string> models;
   bool allow_evaluation = false;
   bool any_model = false;
+  std::vector<std::string> tdx_extra_tcb;
   bool force = false;
   uint32_t max_age_s = 300;
   uint32_t valid_days = 30;
@@ -169,6 +171,7 @@ Status RunInit(const InitOptions& o) {
   p.max_evidence_age_s = o.max_age_s;
   p.allow_evaluation = o.allow_evaluation;
   p.any_model = o.any_model;
+  p.tdx_extra_tcb_statuses = o.tdx_extra_tcb;
   RETURN_IF_ERROR(AddInitLists(o, &p));
   RETURN_IF_ERROR(policy::ValidatePolicy(p));
   RETURN_IF_ERROR(WriteFileAtomic(o.out, AsBytes(policy::PolicyToJson(p))));
@@ -213,6 +216,11 @@ void PrintText(const Policy& p, const std::string& signature_line) {
               static_cast<long long>(p.expires_at), Utc(p.expires_at).c_str());
   std::printf("max_evidence_age_s: %u\nallow_evaluation: %s\n", p.max_evidence_age_s,
               p.allow_evaluation ? "true" : "false");
+  std::string tcb;
+  for (const std::string& status : policy::AcceptedTdxTcbStatuses(p)) {
+    tcb += (tcb.empty() ? "" : ", ") + status;
+  }
+  std::printf("tdx tcb statuses accepted: %s\n", tcb.c_str());
   std::printf("roots (%zu):\n", p.roots.size());
   for (const policy::TrustedRoot& r : p.roots) {
     std::printf("  %s %s sha256=%s%s\n", r.platform.c_str(), r.name.c_str(),
@@ -276,6 +284,10 @@ void AddInit(CLI::App& group, CommandAction* action) {
                    "nitro: {\"pcr0\":hex,\"pcr1\":hex,\"pcr2\":hex}; tdx: mrtd, rtmr0..; "
                    "snp: measurement, host_data)");
   init->add_option("--model", o->models, "allowed model, ID or ID:SHA256HEX");
+  init->add_option("--tdx-extra-tcb", o->tdx_extra_tcb,
+                   "a TDX TCB status accepted besides UpToDate (repeatable): SWHardeningNeeded, "
+                   "ConfigurationNeeded, ConfigurationAndSWHardeningNeeded, OutOfDate, "
+                   "OutOfDateConfigurationNeeded");
   init->add_flag("--allow-evaluation", o->allow_evaluation,
                  "accept development roots and debug enclaves");
   init->add_flag("--any-model", o->any_model, "allow every model");

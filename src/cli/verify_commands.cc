@@ -157,6 +157,7 @@ StatusOr<std::optional<Attested>> VerifyTeeFile(const VerifyArgs& args, ByteSpan
   attest::TeeVerifyOptions options{.at_unix_seconds = at,
                                    .tdx_collateral = collateral.tdx ? &*collateral.tdx : nullptr,
                                    .snp_certificates = std::move(collateral.snp_certificates)};
+  if (a->policy) options.accepted_tdx_tcb_statuses = policy::AcceptedTdxTcbStatuses(*a->policy);
   for (const Bytes& r : roots) options.pinned_roots.push_back(r);
   if (a->platform == "tdx" && !collateral.tdx) {
     return NotFoundError("verify: TDX evidence needs --tdx-collateral (QuoteCollateralV3 JSON)");

@@ -89,13 +89,14 @@ StatusOr<VerifiedEvidence> VerifyNitro(const ClientOptions& options, const polic
 
 // TDX and SEV-SNP: the TEE envelope, judged now. Quotes and reports carry no
 // time; their freshness is the challenge bound through REPORTDATA.
-StatusOr<VerifiedEvidence> VerifyTee(const ClientOptions& options,
+StatusOr<VerifiedEvidence> VerifyTee(const ClientOptions& options, const policy::Policy& pol,
                                      const std::vector<ByteSpan>& roots,
                                      const protocol::ServerEvidence& message, Attestation* a) {
   attest::TeeVerifyOptions verify{.pinned_roots = roots,
                                   .at_unix_seconds = options.clock->NowUnixSeconds(),
                                   .tdx_collateral = options.tdx_collateral,
-                                  .snp_certificates = options.snp_certificates};
+                                  .snp_certificates = options.snp_certificates,
+                                  .accepted_tdx_tcb_statuses = policy::AcceptedTdxTcbStatuses(pol)};
   if (message.platform == policy::kPlatformTdx && verify.tdx_collateral == nullptr) {
     return Refused("evidence: TDX evidence needs Intel collateral (QuoteCollateralV3), "
                    "and none was configured");
@@ -132,7 +133,7 @@ Status VerifyEnclave(const ClientOptions& options, ByteSpan challenge, ByteSpan 
 
   StatusOr<VerifiedEvidence> v = message.platform == policy::kPlatformNitro
                                      ? VerifyNitro(options, pol, roots, message, a)
-                                     : VerifyTee(options, roots, message, a);
+                                     : VerifyTee(options, pol, roots, message, a);
   if (!v.ok()) return v.status();
   const ByteSpan root = roots[v->matched_root];
   for (const policy::TrustedRoot& r : pol.roots) {

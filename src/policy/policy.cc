@@ -178,6 +178,27 @@ Status CheckModels(const Policy& p) {
   return OkStatus();
 }
 
+// Intel's TCB statuses a policy may accept besides UpToDate (never Revoked).
+constexpr std::string_view kExtraTdxTcbStatuses[] = {
+    "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded", "OutOfDate",
+    "OutOfDateConfigurationNeeded"};
+
+Status CheckTdxTcbStatuses(const Policy& p) {
+  const std::vector<std::string>& statuses = p.tdx_extra_tcb_statuses;
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    const std::string where = At("tdx_extra_tcb_statuses", i);
+    if (std::find(std::begin(kExtraTdxTcbStatuses), std::end(kExtraTdxTcbStatuses), statuses[i]) ==
+        std::end(kExtraTdxTcbStatuses)) {
+      return Invalid(where + ": not one of SWHardeningNeeded, ConfigurationNeeded, "
+                     "ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded");
+    }
+    if (std::find(statuses.begin(), statuses.begin() + i, statuses[i]) != statuses.begin() + i) {
+      return Invalid(where + ": listed twice");
+    }
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 bool IsKnownPlatform(std::string_view platform) {
@@ -249,7 +270,14 @@ Status ValidatePolicy(const Policy& policy) {
   RETURN_IF_ERROR(CheckTimes(policy));
   RETURN_IF_ERROR(CheckRoots(policy));
   RETURN_IF_ERROR(CheckMeasurements(policy));
+  RETURN_IF_ERROR(CheckTdxTcbStatuses(policy));
   return CheckModels(policy);
+}
+
+std::vector<std::string> AcceptedTdxTcbStatuses(const Policy& policy) {
+  std::vector<std::string> out = {"UpToDate"};
+  out.insert(out.end(), policy.tdx_extra_tcb_statuses.begin(), policy.tdx_extra_tcb_statuses.end());
+  return out;
 }
 
 }  // namespace eml::policy

@@ -38,6 +38,7 @@ inline constexpr size_t kMaxPolicyFileSize = size_t{1} << 20;
 inline constexpr size_t kMaxRoots = 16;
 inline constexpr size_t kMaxMeasurementTuples = 1024;
 inline constexpr size_t kMaxModels = 1024;
+inline constexpr size_t kMaxTdxExtraTcbStatuses = 5;
 inline constexpr size_t kMaxStringSize = 256;
 inline constexpr size_t kMaxRootDerSize = 16 * 1024;
 inline constexpr size_t kMaxValuesPerTuple = 32;
@@ -100,8 +101,17 @@ struct Policy {
   std::vector<TrustedRoot> roots;
   std::vector<MeasurementTuple> measurements;
   std::vector<AllowedModel> models;
+  // TDX TCB statuses accepted besides "UpToDate", in Intel's spelling:
+  // "SWHardeningNeeded", "ConfigurationNeeded",
+  // "ConfigurationAndSWHardeningNeeded", "OutOfDate",
+  // "OutOfDateConfigurationNeeded" (never "Revoked"); each at most once.
+  // Empty (the default, and then absent from the encoding): UpToDate only.
+  std::vector<std::string> tdx_extra_tcb_statuses;
   friend bool operator==(const Policy&, const Policy&) = default;
 };
+
+// The TDX TCB statuses `policy` accepts: "UpToDate" and the extra ones.
+std::vector<std::string> AcceptedTdxTcbStatuses(const Policy& policy);
 
 // Every semantic rule of docs/policy.md: ranges, sizes, counts, charset,
 // known platforms, duplicates, certificate syntax of roots. Messages name

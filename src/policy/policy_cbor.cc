@@ -25,6 +25,7 @@ constexpr std::string_view kAnyModel = "any_model";
 constexpr std::string_view kRoots = "roots";
 constexpr std::string_view kMeasurements = "measurements";
 constexpr std::string_view kModels = "models";
+constexpr std::string_view kTdxExtraTcbStatuses = "tdx_extra_tcb_statuses";  // optional
 constexpr std::string_view kPlatform = "platform";
 constexpr std::string_view kName = "name";
 constexpr std::string_view kDer = "der";
@@ -191,6 +192,11 @@ StatusOr<AllowedModel> ModelFromCbor(const Value& v, const std::string& where) {
   return model;
 }
 
+StatusOr<std::string> TextFromCbor(const Value& v, const std::string& where) {
+  if (!v.is_text()) return Invalid(where + " is not a text string");
+  return v.text();
+}
+
 template <typename T, typename F>
 Status ListFromCbor(const Value& map, std::string_view key, size_t max, F from_cbor,
                     std::vector<T>* out) {
@@ -220,7 +226,7 @@ Status ScalarsFromCbor(const Value& root, Policy* p) {
 }  // namespace
 
 Value PolicyToCbor(const Policy& p) {
-  return Value::FromMap({
+  cbor::MapEntries entries = {
       Entry(kVersion, Value::Unsigned(p.version)),
       Entry(kPolicyId, Value::Text(p.policy_id)),
       Entry(kCreatedAt, Value::Int(p.created_at)),
@@ -231,7 +237,14 @@ Value PolicyToCbor(const Policy& p) {
       Entry(kRoots, ListToCbor(p.roots, RootToCbor)),
       Entry(kMeasurements, ListToCbor(p.measurements, TupleToCbor)),
       Entry(kModels, ListToCbor(p.models, ModelToCbor)),
-  });
+  };
+  // Absent when empty, so one policy has one encoding.
+  if (!p.tdx_extra_tcb_statuses.empty()) {
+    entries.push_back(Entry(kTdxExtraTcbStatuses,
+                            ListToCbor(p.tdx_extra_tcb_statuses,
+                                       [](const std::string& s) { return Value::Text(s); })));
+  }
+  return Value::FromMap(std::move(entries));
 }
 
 StatusOr<Bytes> EncodePolicyPayload(const Policy& policy) {
@@ -251,13 +264,21 @@ StatusOr<Policy> DecodePolicyPayload(ByteSpan payload) {
   ASSIGN_OR_RETURN(Value root, cbor::Decode(payload, options));
   RETURN_IF_ERROR(CheckKeys(root, "payload",
                             {kVersion, kPolicyId, kCreatedAt, kExpiresAt, kMaxEvidenceAge,
-                             kAllowEvaluation, kAnyModel, kRoots, kMeasurements, kModels}));
+                             kAllowEvaluation, kAnyModel, kRoots, kMeasurements, kModels},
+                            {kTdxExtraTcbStatuses}));
   Policy p;
   RETURN_IF_ERROR(ScalarsFromCbor(root, &p));
   RETURN_IF_ERROR(ListFromCbor(root, kRoots, kMaxRoots, RootFromCbor, &p.roots));
   RETURN_IF_ERROR(
       ListFromCbor(root, kMeasurements, kMaxMeasurementTuples, TupleFromCbor, &p.measurements));
   RETURN_IF_ERROR(ListFromCbor(root, kModels, kMaxModels, ModelFromCbor, &p.models));
+  if (root.FindText(kTdxExtraTcbStatuses) != nullptr) {
+    RETURN_IF_ERROR(ListFromCbor(root, kTdxExtraTcbStatuses, kMaxTdxExtraTcbStatuses,
+                                 TextFromCbor, &p.tdx_extra_tcb_statuses));
+    if (p.tdx_extra_tcb_statuses.empty()) {
+      return Invalid(std::string(kTdxExtraTcbStatuses) + " is empty (omit it instead)");
+    }
+  }
   RETURN_IF_ERROR(ValidatePolicy(p));
   return p;
 }

@@ -64,6 +64,44 @@ TEST(PolicyCbor, EncodeDecodeRoundTrip) {
   EXPECT_EQ(*decoded, SamplePolicy());
 }
 
+TEST(PolicyCbor, TdxExtraTcbStatuses) {
+  // Absent when empty: the default policy's bytes do not mention it.
+  const Bytes plain = *EncodePolicyPayload(SamplePolicy());
+  const std::string key = "tdx_extra_tcb_statuses";
+  EXPECT_EQ(std::search(plain.begin(), plain.end(), key.begin(), key.end()), plain.end());
+  EXPECT_EQ(AcceptedTdxTcbStatuses(SamplePolicy()), std::vector<std::string>{"UpToDate"});
+
+  Policy p = SamplePolicy();
+  p.tdx_extra_tcb_statuses = {"SWHardeningNeeded", "OutOfDate"};
+  StatusOr<Policy> decoded = DecodePolicyPayload(*EncodePolicyPayload(p));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, p);
+  EXPECT_EQ(AcceptedTdxTcbStatuses(*decoded),
+            (std::vector<std::string>{"UpToDate", "SWHardeningNeeded", "OutOfDate"}));
+  EXPECT_TRUE(VerifyPolicy(p).ok());
+
+  for (const auto& [statuses, fragment] :
+       std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"Revoked"}, "not one of"},
+           {{"UpToDate"}, "not one of"},
+           {{"uptodate"}, "not one of"},
+           {{"OutOfDate", "OutOfDate"}, "listed twice"}}) {
+    p.tdx_extra_tcb_statuses = statuses;
+    ExpectRejected(VerifyPolicy(p), StatusCode::kInvalidArgument, fragment);
+  }
+  // Present but empty would be a second encoding of the default (the
+  // encoder puts the added key in its sorted place).
+  ExpectRejected(VerifyMutated([&](Value& payload) {
+                   payload.mutable_map().emplace_back(Value::Text(key), Value::FromArray({}));
+                 }),
+                 StatusCode::kInvalidArgument, "omit it");
+  ExpectRejected(VerifyMutated([&](Value& payload) {
+                   payload.mutable_map().emplace_back(Value::Text(key),
+                                                      Value::FromArray({Value::Unsigned(1)}));
+                 }),
+                 StatusCode::kInvalidArgument, "not a text string");
+}
+
 TEST(PolicyCbor, ClosedMaps) {
   ExpectRejected(VerifyMutated([](Value& p) {
                    p.mutable_map().emplace_back(Value::Text("extra"), Value::Unsigned(1));

@@ -192,13 +192,23 @@ StatusOr<Policy> PolicyFromJsonValue(const json& root, const JsonOptions& option
   RETURN_IF_ERROR(CheckKeys(root, "policy",
                             {"policy_id", "version", "created_at", "expires_at",
                              "max_evidence_age_s", "allow_evaluation", "any_model", "roots",
-                             "measurements", "models"}));
+                             "measurements", "models"},
+                            {"tdx_extra_tcb_statuses"}));
   Policy p;
   RETURN_IF_ERROR(ScalarsFromJson(root, &p));
   RETURN_IF_ERROR(ListFromJson(root, "roots", kMaxRoots, RootFromJson, options, &p.roots));
   RETURN_IF_ERROR(ListFromJson(root, "measurements", kMaxMeasurementTuples, TupleFromJson,
                                options, &p.measurements));
   RETURN_IF_ERROR(ListFromJson(root, "models", kMaxModels, ModelFromJson, options, &p.models));
+  if (root.contains("tdx_extra_tcb_statuses")) {
+    RETURN_IF_ERROR(ListFromJson(
+        root, "tdx_extra_tcb_statuses", kMaxTdxExtraTcbStatuses,
+        [](const json& v, const std::string& where, const JsonOptions&) -> StatusOr<std::string> {
+          if (!v.is_string()) return Invalid(where + " is not a string");
+          return v.get<std::string>();
+        },
+        options, &p.tdx_extra_tcb_statuses));
+  }
   RETURN_IF_ERROR(ValidatePolicy(p));
   return p;
 }
@@ -291,7 +301,7 @@ std::string PolicyToJson(const Policy& p) {
   for (const MeasurementTuple& tuple : p.measurements) tuples.push_back(TupleToJson(tuple));
   json models = json::array();
   for (const AllowedModel& model : p.models) models.push_back(ModelToJson(model));
-  const json out = {{"policy_id", p.policy_id},
+  json out = {{"policy_id", p.policy_id},
                     {"version", p.version},
                     {"created_at", p.created_at},
                     {"expires_at", p.expires_at},
@@ -301,6 +311,7 @@ std::string PolicyToJson(const Policy& p) {
                     {"roots", std::move(roots)},
                     {"measurements", std::move(tuples)},
                     {"models", std::move(models)}};
+  if (!p.tdx_extra_tcb_statuses.empty()) out["tdx_extra_tcb_statuses"] = p.tdx_extra_tcb_statuses;
   // Replace invalid UTF-8 rather than throw: ValidatePolicy only admits
   // printable ASCII, but this function also prints unvalidated policies.
   return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";

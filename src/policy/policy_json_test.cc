@@ -59,6 +59,19 @@ TEST(PolicyJson, RoundTrip) {
             std::string::npos);
 }
 
+TEST(PolicyJson, TdxExtraTcbStatusesRoundTrip) {
+  Policy p = SamplePolicy();
+  EXPECT_EQ(PolicyToJson(p).find("tdx_extra_tcb_statuses"), std::string::npos);
+  p.tdx_extra_tcb_statuses = {"ConfigurationNeeded"};
+  const std::string text = PolicyToJson(p);
+  StatusOr<Policy> back = PolicyFromJson(text, {.allow_der_files = false});
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, p);
+  std::string revoked = text;
+  revoked.replace(revoked.find("ConfigurationNeeded"), 19, "Revoked");
+  EXPECT_FALSE(PolicyFromJson(revoked, {.allow_der_files = false}).ok());
+}
+
 TEST(PolicyJson, RootSources) {
   const std::string dev_hex = HexEncode(testing::DevRootDer());
   const std::string dev_b64 = Base64Encode(testing::DevRootDer());
