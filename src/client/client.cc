@@ -41,16 +41,13 @@ struct VerifiedEvidence {
 bool CheckBinding(const VerifiedEvidence& v, ByteSpan challenge, ByteSpan hello_frame,
                   const protocol::ServerEvidence& message, Attestation* a) {
   std::vector<attest::EvidenceCheck>& checks = a->binding_checks;
-  const std::optional<Bytes>& nonce = v.nonce;
-  const std::optional<Bytes>& public_key = v.public_key;
-  const std::optional<Bytes>& user_data = v.user_data;
-  AddCheck(&checks, "CHALLENGE", nonce.has_value() && ConstantTimeEquals(*nonce, challenge),
+  AddCheck(&checks, "CHALLENGE", v.nonce.has_value() && ConstantTimeEquals(*v.nonce, challenge),
            "the evidence nonce is this connection's challenge");
-  const bool has_key = public_key.has_value() && public_key->size() == 32;
+  const bool has_key = v.public_key.has_value() && v.public_key->size() == 32;
   AddCheck(&checks, "SESSION_KEY", has_key, "the evidence carries a 32-byte X25519 session key");
-  if (has_key) a->session_public_key = *public_key;
+  if (has_key) a->session_public_key = *v.public_key;
   StatusOr<protocol::EvidenceBinding> binding =
-      user_data ? protocol::ParseBinding(*user_data)
+      v.user_data ? protocol::ParseBinding(*v.user_data)
                 : StatusOr<protocol::EvidenceBinding>(
                       Status(StatusCode::kInvalidArgument, "no user_data"));
   AddCheck(&checks, "BINDING", binding.ok(),
