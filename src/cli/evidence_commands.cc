@@ -8,6 +8,9 @@
 // snp:   FILE is an attestation report, --collateral the VCEK/VLEK
 //        certificate and the ASK/ARK chain (repeatable; DER or PEM), --root
 //        the ARK.
+// For tdx and snp FILE may also be a TEE envelope (an `eml infer` bundle's
+// evidence.cbor): TEE_ENVELOPE, the quote's/report's checks (SNP also with
+// the envelope's auxblob certificates), then TEE_REPORT_DATA.
 // Roots are DER or a PEM file holding exactly one certificate. tdx and snp
 // judge certificates and collateral at --at (default: now); --max-age and
 // --now apply to nitro only. Prints every check with its stable id and code,
@@ -18,6 +21,7 @@
 // Exit status (main): 0 verified; 1 not verified (or unparseable
 // collateral); 2 usage errors (bad flags, missing --collateral) and
 // unreadable files.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -31,6 +35,8 @@
 #include "attest/nitro.h"
 #include "attest/snp.h"
 #include "attest/tdx.h"
+#include "attest/tee_evidence.h"
+#include "attest/tsm.h"
 #include "cli/command.h"
 #include "core/clock.h"
 #include "core/encoding.h"
@@ -199,20 +205,66 @@ int64_t AtOrNow(const VerifyArgs& args) {
   return args.at ? *args.at : SystemClock::Get().NowUnixSeconds();
 }
 
+// A quote/report file, or a TEE envelope holding one (the evidence.cbor of
+// an `eml infer` bundle). For an envelope the report gains two checks:
+// TEE_ENVELOPE first, TEE_REPORT_DATA last (AddReportDataCheck).
+struct TeeInput {
+  Bytes report;
+  std::optional<attest::TeeEnvelope> envelope;
+};
+
+StatusOr<TeeInput> ReadTeeInput(const VerifyArgs& args, size_t max_report_size,
+                                attest::EvidenceReport* report) {
+  ASSIGN_OR_RETURN(std::string file,
+                   ReadSmallFile(args.file, std::max(max_report_size, attest::kTeeMaxEnvelopeSize)));
+  TeeInput in;
+  StatusOr<attest::TeeEnvelope> envelope = attest::ParseTeeEnvelope(AsBytes(file));
+  if (!envelope.ok()) {
+    if (file.size() > max_report_size) return LimitExceededError("evidence: " + args.file + " is too large");
+    in.report = ToBytes(file);
+    return in;
+  }
+  if (attest::TeePlatformName(envelope->platform) != args.platform) {
+    report->Fail(attest::kCheckTeeEnvelope,
+                 VerificationFailedError("a TEE envelope for " +
+                                         std::string(attest::TeePlatformName(envelope->platform))));
+  } else {
+    report->Pass(attest::kCheckTeeEnvelope, "a TEE envelope v1; its report is verified below");
+  }
+  in.report = envelope->report;
+  in.envelope = *std::move(envelope);
+  return in;
+}
+
+void AddReportDataCheck(const TeeInput& in, ByteSpan verified_report_data,
+                        attest::EvidenceReport* report) {
+  if (!in.envelope) return;
+  if (!report->verified()) {
+    report->NotRun(attest::kCheckTeeReportData, "the checks above");
+  } else if (Status s = attest::CheckTeeReportData(*in.envelope, verified_report_data); !s.ok()) {
+    report->Fail(attest::kCheckTeeReportData, s);
+  } else {
+    report->Pass(attest::kCheckTeeReportData,
+                 "REPORTDATA binds the envelope's public_key, user_data and nonce");
+  }
+}
+
 Status RunVerifyTdx(const VerifyArgs& args, const std::vector<Bytes>& roots) {
   if (args.collateral.size() != 1) {
     return NotFoundError("evidence: --platform tdx needs exactly one --collateral "
                          "(QuoteCollateralV3 JSON)");
   }
-  ASSIGN_OR_RETURN(std::string quote, ReadSmallFile(args.file, attest::kTdxMaxQuoteSize));
+  attest::EvidenceReport report;
+  ASSIGN_OR_RETURN(TeeInput in, ReadTeeInput(args, attest::kTdxMaxQuoteSize, &report));
   ASSIGN_OR_RETURN(std::string json,
                    ReadSmallFile(args.collateral[0], attest::kTdxMaxCollateralJsonSize));
   ASSIGN_OR_RETURN(attest::TdxCollateral collateral, attest::ParseTdxCollateralJson(json));
   attest::TdxVerifyOptions options{.pinned_roots = {}, .at_unix_seconds = AtOrNow(args),
                                    .allow_debug = args.allow_debug};
   for (const Bytes& root : roots) options.pinned_roots.push_back(root);
-  ASSIGN_OR_RETURN(attest::TdxVerification v,
-                   attest::VerifyTdxQuote(AsBytes(quote), collateral, options));
+  ASSIGN_OR_RETURN(attest::TdxVerification v, attest::VerifyTdxQuote(in.report, collateral, options));
+  report.checks.insert(report.checks.end(), v.report.checks.begin(), v.report.checks.end());
+  AddReportDataCheck(in, v.quote ? ByteSpan(v.quote->body.report_data) : ByteSpan(), &report);
   Fields fields;
   fields.emplace_back("judged_at", std::to_string(options.at_unix_seconds));
   if (v.quote) {
@@ -230,15 +282,12 @@ Status RunVerifyTdx(const VerifyArgs& args, const std::vector<Bytes>& roots) {
     for (const std::string& id : v.advisory_ids) ids += (ids.empty() ? "" : ",") + id;
     fields.emplace_back("advisories", ids.empty() ? "none" : ids);
   }
-  return Report(args, v.report, v.matched_root, fields);
+  return Report(args, report, v.matched_root, fields);
 }
 
 Status RunVerifySnp(const VerifyArgs& args, const std::vector<Bytes>& roots) {
-  if (args.collateral.empty()) {
-    return NotFoundError("evidence: --platform snp needs --collateral (VCEK or VLEK, "
-                         "and the ASK/ARK chain)");
-  }
-  ASSIGN_OR_RETURN(std::string report, ReadSmallFile(args.file, attest::kSnpReportSize + 1));
+  attest::EvidenceReport report;
+  ASSIGN_OR_RETURN(TeeInput in, ReadTeeInput(args, attest::kSnpReportSize + 1, &report));
   attest::SnpVerifyOptions options{.pinned_roots = {}, .chain_der = {},
                                    .at_unix_seconds = AtOrNow(args),
                                    .allow_debug = args.allow_debug};
@@ -247,7 +296,20 @@ Status RunVerifySnp(const VerifyArgs& args, const std::vector<Bytes>& roots) {
     ASSIGN_OR_RETURN(std::vector<Bytes> certs, attest::LoadSnpCollateralFile(path));
     for (Bytes& cert : certs) options.chain_der.push_back(std::move(cert));
   }
-  ASSIGN_OR_RETURN(attest::SnpVerification v, attest::VerifySnpReport(AsBytes(report), options));
+  if (in.envelope && !in.envelope->aux.empty()) {  // the auxblob certificate table
+    StatusOr<std::vector<attest::SnpCertTableEntry>> table = attest::ParseSnpCertTable(in.envelope->aux);
+    if (!table.ok()) return InvalidArgumentError("evidence: auxblob: " + table.status().message());
+    for (attest::SnpCertTableEntry& entry : *table) {
+      if (entry.kind != attest::kSnpCertKindUnknown) options.chain_der.push_back(std::move(entry.der));
+    }
+  }
+  if (options.chain_der.empty()) {
+    return NotFoundError("evidence: --platform snp needs --collateral (VCEK or VLEK, "
+                         "and the ASK/ARK chain) unless the envelope carries them");
+  }
+  ASSIGN_OR_RETURN(attest::SnpVerification v, attest::VerifySnpReport(in.report, options));
+  report.checks.insert(report.checks.end(), v.report.checks.begin(), v.report.checks.end());
+  AddReportDataCheck(in, v.parsed ? ByteSpan(v.parsed->report_data) : ByteSpan(), &report);
   Fields fields;
   fields.emplace_back("judged_at", std::to_string(options.at_unix_seconds));
   if (v.product != attest::SnpProduct::kUnknown) {
@@ -265,7 +327,7 @@ Status RunVerifySnp(const VerifyArgs& args, const std::vector<Bytes>& roots) {
     fields.emplace_back("vmpl", std::to_string(r.vmpl));
   }
   if (v.reported_tcb) fields.emplace_back("reported_tcb", attest::FormatSnpTcb(*v.reported_tcb, v.product));
-  return Report(args, v.report, v.matched_root, fields);
+  return Report(args, report, v.matched_root, fields);
 }
 
 Status RunVerify(const VerifyArgs& args) {

@@ -89,6 +89,21 @@ PY
     --policy "$dir/policy-good.cose" --owner-pubkey "@$work/owner/owner.pub" "${collateral[@]}"
   expect 1 "MEASUREMENTS_ALLOWED" -- "$eml" verify "$receipt" --evidence "$dir/bundle/evidence.cbor" \
     --policy "$dir/policy-wrong.cose" --owner-pubkey "@$work/owner/owner.pub" "${collateral[@]}"
+  # The evidence alone, as an auditor checks it: every check, then TEE_REPORT_DATA.
+  local evidence_collateral=()
+  [ "$tee" = tdx ] && evidence_collateral=(--collateral "$testdata/tdx_sim/collateral.json")
+  expect 0 "PASS TEE_ENVELOPE .*PASS TEE_REPORT_DATA " -- "$eml" evidence verify \
+    "$dir/bundle/evidence.cbor" --platform "$tee" --root "$root" "${evidence_collateral[@]}"
+  # An envelope whose nonce was changed: the quote/report still verifies, the binding does not.
+  python3 - "$dir/bundle/evidence.cbor" "$dir/rebound.cbor" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+i = b.find(b"enonce") + len(b"enonce") + 2  # the text key, then the bstr header (0x58 0x20)
+b[i] ^= 1
+open(sys.argv[2], "wb").write(b)
+PY
+  expect 1 "TEE_REPORT_DATA +VERIFICATION_FAILED" -- "$eml" evidence verify "$dir/rebound.cbor" \
+    --platform "$tee" --root "$root" "${evidence_collateral[@]}"
   python3 - "$receipt" "$dir/tampered.cbor" <<'PY'
 import sys
 b = bytearray(open(sys.argv[1], "rb").read())
