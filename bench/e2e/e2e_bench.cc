@@ -11,6 +11,8 @@
 // The model is the synthetic MiniLM-L6 (exact shapes; weights are not
 // genuine). eml-host is the real binary ($EML_HOST_BIN). EML_BENCH_THREADS sets
 // the engine threads (default: all cores), for the in-process and enclave paths alike.
+// `--crypto-only` loops the per-request part, `--handshake-only N` runs N
+// handshakes (tiny model); both for profiling and quick A/B runs.
 // Last line: E2E_BENCH overhead_t128=<fraction> overhead_t128_b8=<fraction>
 //            crypto_ms=<ms> handshake_ms=<ms>  (overhead_t128: one text)
 #include <algorithm>
@@ -168,10 +170,36 @@ double ThroughputRps(uint32_t port, policy::PolicyStore* store, int clients, dou
   return (end - start) / elapsed;
 }
 
+// Median of `count` handshakes (connect, evidence, verification, HPKE).
+double HandshakeMs(uint32_t port, policy::PolicyStore* store, int count) {
+  std::vector<double> handshakes;
+  for (int i = 0; i < count; ++i) {
+    auto t0 = Clock::now();
+    auto s = client::Session::Connect(Options(port, store));
+    handshakes.push_back(Ms(Clock::now() - t0));
+    if (!s.ok()) Die(s.status(), "handshake");
+  }
+  return Median(handshakes);
+}
+
+// --handshake-only N: the tiny model's World, N handshakes through eml-host
+// (for profiling and for comparing two builds quickly).
+int HandshakeOnly(int count) {
+  auto server = EnclaveServer::Start(enclave::EnclaveOptions{}, 64);
+  auto relay = Relay::Start(server->port());
+  PolicyFile policy = MakePolicyFile(GoodPolicy());
+  std::printf("handshake, median of %d: %.3f ms\n", count,
+              HandshakeMs(relay->port(), policy.store.get(), count));
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   if (argc == 2 && std::string(argv[1]) == "--crypto-only") {  // for profiling
     std::printf("per-request crypto + receipt: %.3f ms\n", CryptoPerRequestMs(20000));
     return 0;
+  }
+  if (argc == 3 && std::string(argv[1]) == "--handshake-only") {
+    return HandshakeOnly(std::max(1, std::atoi(argv[2])));
   }
   World& world = World::Get();  // tiny model for the sessions' World…
   // …but the comparison needs the real shapes: load the MiniLM-L6 preset.
@@ -199,14 +227,7 @@ int Main(int argc, char** argv) {
   auto relay = Relay::Start(server->port());
   PolicyFile policy = MakePolicyFile(GoodPolicy());
 
-  std::vector<double> handshakes;
-  for (int i = 0; i < 30; ++i) {
-    auto t0 = Clock::now();
-    auto s = client::Session::Connect(Options(relay->port(), policy.store.get()));
-    handshakes.push_back(Ms(Clock::now() - t0));
-    if (!s.ok()) Die(s.status(), "handshake");
-  }
-  const double handshake_ms = Median(handshakes);
+  const double handshake_ms = HandshakeMs(relay->port(), policy.store.get(), 30);
 
   auto session = client::Session::Connect(Options(relay->port(), policy.store.get()));
   auto direct = client::Session::Connect(Options(server->port(), policy.store.get()));
