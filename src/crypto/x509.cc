@@ -5,7 +5,9 @@
 
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -102,8 +104,61 @@ StatusOr<VerifiedChain> VerifyCertificateChain(ByteSpan leaf_der,
 
 namespace internal {
 
+namespace {
+
+// Certificates parsed before, by their exact DER. OpenSSL 3.0 spends more
+// on d2i_X509 (its key decoder) than on anything else in a chain check but
+// the signatures, and attestation chains repeat the same few certificates
+// on every handshake. The X509 objects are never modified after parsing
+// (OpenSSL's lazily cached extension data is filled before an object is
+// shared), so one object may be shared by several verifications at once.
+class ParsedCertificates {
+ public:
+  static constexpr size_t kCapacity = 64;
+
+  // Another reference to the certificate parsed from exactly `der`, or null.
+  UniqueX509 Find(ByteSpan der) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const Entry& e : entries_) {
+      if (e.der.size() == der.size() && std::memcmp(e.der.data(), der.data(), der.size()) == 0) {
+        X509_up_ref(e.cert.get());
+        return UniqueX509(e.cert.get());
+      }
+    }
+    return nullptr;
+  }
+
+  void Add(ByteSpan der, X509* cert) {
+    // OpenSSL fills a certificate's extension data (key identifiers, flags,
+    // path length) lazily on first use; fill it now, before the object is
+    // shared, so readers on other threads only ever read it.
+    (void)X509_check_purpose(cert, -1, 0);
+    X509_up_ref(cert);
+    UniqueX509 ref(cert);
+    std::lock_guard<std::mutex> lock(mu_);
+    entries_.push_back({Bytes(der.begin(), der.end()), std::move(ref)});
+    if (entries_.size() > kCapacity) entries_.pop_front();  // forget the oldest
+  }
+
+ private:
+  struct Entry {
+    Bytes der;
+    UniqueX509 cert;
+  };
+  std::mutex mu_;  // guards entries_
+  std::deque<Entry> entries_;  // oldest first
+};
+
+ParsedCertificates& Parsed() {
+  static ParsedCertificates* parsed = new ParsedCertificates();  // never destroyed
+  return *parsed;
+}
+
+}  // namespace
+
 StatusOr<UniqueX509> ParseX509Der(ByteSpan der) {
   if (der.size() > kMaxCertificateSize) return LimitExceededError("x509: certificate over 16 KiB");
+  if (UniqueX509 known = Parsed().Find(der)) return known;
   const unsigned char* p = der.data();
   UniqueX509 cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!cert || p != der.data() + der.size()) {
@@ -115,6 +170,7 @@ StatusOr<UniqueX509> ParseX509Der(ByteSpan der) {
                     std::memcmp(again, der.data(), der.size()) == 0;
   OPENSSL_free(again);
   if (!same) return InvalidArgumentError("x509: certificate is not DER");
+  Parsed().Add(der, cert.get());
   return cert;
 }
 
@@ -148,6 +204,7 @@ StatusOr<VerifiedChain> VerifyChainWith(
     return OpenSslError(StatusCode::kInternal, "x509: verify init failed");
   }
   ConfigureParams(ctx.get(), unix_time_seconds);
+  X509_STORE_CTX_set_verify(ctx.get(), VerifyChainSignaturesAndTimes);
   if (X509_verify_cert(ctx.get()) != 1) {
     const int err = X509_STORE_CTX_get_error(ctx.get());
     return OpenSslError(StatusCode::kVerificationFailed,

@@ -8,7 +8,13 @@
 // Certificates are bounded by kMaxCertificateSize and chains by
 // kMaxChainLength.
 //
-// Thread-safety: pure functions.
+// Attestation chains repeat the same certificates on every handshake, so
+// parsed certificates (the last 64, by exact DER) and issuer signatures that
+// verified (the last 1024 links, by SHA-256 over issuer key and certificate)
+// are remembered process-wide; validity times, key usage, path length and
+// everything else are checked on every call (x509_verify.cc).
+//
+// Thread-safety: thread-safe; results are those of pure functions.
 #ifndef EML_CRYPTO_X509_H_
 #define EML_CRYPTO_X509_H_
 

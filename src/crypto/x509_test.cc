@@ -1,6 +1,8 @@
 #include "crypto/x509.h"
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -8,6 +10,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "crypto/x509_internal.h"
 #include "tests/testing.h"
 
 namespace eml::crypto {
@@ -22,6 +25,7 @@ struct CertSpec {
   int64_t not_after;
   std::string basic_constraints;  // e.g. "critical,CA:TRUE" or "critical,CA:FALSE"
   std::string key_usage;          // e.g. "critical,keyCertSign,cRLSign"
+  std::string subject_key_id = "hash";  // or hex "AB:CD:..."
 };
 
 struct Issued {
@@ -64,7 +68,7 @@ class X509ChainTest : public ::testing::Test {
     X509_set_pubkey(cert, out.key);
     AddExt(cert, issuer_cert, NID_basic_constraints, spec.basic_constraints);
     AddExt(cert, issuer_cert, NID_key_usage, spec.key_usage);
-    AddExt(cert, issuer_cert, NID_subject_key_identifier, "hash");
+    AddExt(cert, issuer_cert, NID_subject_key_identifier, spec.subject_key_id);
     AddExt(cert, issuer_cert, NID_authority_key_identifier, "keyid:always");
     EXPECT_GT(X509_sign(cert, issuer ? issuer->key : out.key, EVP_sha384()), 0);
     out.cert = cert;
@@ -169,6 +173,94 @@ TEST_F(X509ChainTest, TamperedSignatureIsRejected) {
   for (size_t len = 0; len < leaf_.der.size(); len += 3) {
     EXPECT_FALSE(ParseCertificate(ByteSpan(leaf_.der).first(len)).ok()) << len;
   }
+}
+
+// The signature memo (x509_verify.cc) skips P-384 verifications of links
+// that verified before; it must never turn a bad signature into a good one.
+TEST_F(X509ChainTest, MemoisedLinksStillRejectABadSignature) {
+  BuildChain();
+  internal::SignatureMemo& memo = internal::CertificateSignatureMemo();
+  ASSERT_TRUE(Verify(kT0 + 10 * kDay).ok());
+  const uint64_t hits = memo.hits();
+  ASSERT_TRUE(Verify(kT0 + 10 * kDay).ok());
+  EXPECT_EQ(memo.hits(), hits + 2);  // root -> intermediate and intermediate -> leaf
+  std::vector<Bytes> intermediates = {intermediate_.der};
+  std::vector<Bytes> roots = {root_.der};
+  // The same leaf with its signature altered, right after the good one was
+  // remembered.
+  Bytes bad = leaf_.der;
+  bad[bad.size() - 3] ^= 0x01;
+  EXPECT_EQ(VerifyCertificateChain(bad, intermediates, roots, kT0 + 10 * kDay).status().code(),
+            StatusCode::kVerificationFailed);
+  // The remembered leaf under an impostor intermediate: same name, same
+  // subject key identifier (so the chain builds), another key.
+  const ASN1_OCTET_STRING* skid = X509_get0_subject_key_id(intermediate_.cert);
+  ASSERT_NE(skid, nullptr);
+  char* skid_hex = OPENSSL_buf2hexstr(ASN1_STRING_get0_data(skid), ASN1_STRING_length(skid));
+  const std::string skid_text = skid_hex;
+  OPENSSL_free(skid_hex);
+  Issued impostor = Issue({"Intermediate", kT0 + kDay, kT0 + 1825 * kDay, "critical,CA:TRUE",
+                           "critical,keyCertSign,cRLSign", skid_text},
+                          &root_);
+  intermediates = {impostor.der};
+  EXPECT_EQ(VerifyCertificateChain(leaf_.der, intermediates, roots, kT0 + 10 * kDay).status().code(),
+            StatusCode::kVerificationFailed);
+  // Validity is still checked for links the memo knows.
+  EXPECT_EQ(Verify(kT0 + 365 * kDay + 1).status().code(), StatusCode::kVerificationFailed);
+  EXPECT_EQ(Verify(kT0 + 2 * kDay - 1).status().code(), StatusCode::kVerificationFailed);
+  EXPECT_TRUE(Verify(kT0 + 10 * kDay).ok());
+}
+
+TEST_F(X509ChainTest, MemoisedLinksStillCheckKeyUsage) {
+  BuildChain("critical,CA:TRUE", "critical,digitalSignature,cRLSign");
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(Verify(kT0 + 10 * kDay).status().code(), StatusCode::kVerificationFailed);
+  }
+}
+
+// Parsed certificates and remembered signatures are shared by every thread
+// (an enclave serves sessions on several); concurrent verifications of the
+// same and of tampered chains must each get their own, right answer.
+TEST_F(X509ChainTest, ConcurrentVerificationsShareTheMemos) {
+  BuildChain();
+  Bytes bad = leaf_.der;
+  bad[bad.size() - 3] ^= 0x01;
+  const std::vector<Bytes> intermediates = {intermediate_.der};
+  const std::vector<Bytes> roots = {root_.der};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        const bool tampered = (i + t) % 3 == 0;
+        const bool ok = VerifyCertificateChain(tampered ? bad : leaf_.der, intermediates, roots,
+                                               kT0 + 10 * kDay)
+                            .ok();
+        if (ok == tampered) wrong.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST(SignatureMemoTest, IsBoundedAndForgetsTheOldest) {
+  internal::SignatureMemo memo(4);
+  auto key = [](uint8_t i) {
+    internal::SignatureMemo::Key k{};
+    k[0] = i;
+    return k;
+  };
+  for (uint8_t i = 0; i < 10; ++i) {
+    memo.Remember(key(i));
+    memo.Remember(key(i));  // a repeat takes no second slot
+    EXPECT_LE(memo.size(), 4u);
+  }
+  EXPECT_EQ(memo.size(), 4u);
+  for (uint8_t i = 0; i < 6; ++i) EXPECT_FALSE(memo.Contains(key(i))) << int{i};
+  for (uint8_t i = 6; i < 10; ++i) EXPECT_TRUE(memo.Contains(key(i))) << int{i};
+  EXPECT_EQ(memo.hits(), 4u);
+  EXPECT_EQ(internal::CertificateSignatureMemo().capacity(), 1024u);
 }
 
 TEST(X509Test, AwsNitroRootIsSelfSignedAndVerifiesAlone) {
