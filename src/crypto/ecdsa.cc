@@ -2,9 +2,14 @@
 // r||s conversion done here (OpenSSL's EVP interface speaks DER only).
 #include "crypto/ecdsa.h"
 
+#include <algorithm>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -202,7 +207,51 @@ StatusOr<EcdsaPublicKey> EcdsaPublicKey::FromCoordinates(EcCurve curve, ByteSpan
   return FromUncompressedPoint(curve, point);
 }
 
+namespace {
+
+// Keys built from SubjectPublicKeyInfo before, by their exact DER. OpenSSL
+// 3.0's d2i_PUBKEY goes through its decoder framework (~0.1 ms), and a
+// verifier sees the same attestation signing keys again and again. Keys are
+// immutable once built (shared, const Impl), so a remembered key may be used
+// by several threads at once.
+class KnownSpkiKeys {
+ public:
+  static constexpr size_t kCapacity = 16;
+
+  std::optional<EcdsaPublicKey> Find(ByteSpan der) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [known_der, key] : entries_) {
+      if (std::equal(known_der.begin(), known_der.end(), der.begin(), der.end())) return key;
+    }
+    return std::nullopt;
+  }
+
+  void Add(ByteSpan der, const EcdsaPublicKey& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    entries_.emplace_back(Bytes(der.begin(), der.end()), key);
+    if (entries_.size() > kCapacity) entries_.pop_front();  // forget the oldest
+  }
+
+ private:
+  std::mutex mu_;  // guards entries_
+  std::deque<std::pair<Bytes, EcdsaPublicKey>> entries_;  // oldest first
+};
+
+KnownSpkiKeys& KnownKeys() {
+  static KnownSpkiKeys* known = new KnownSpkiKeys();  // never destroyed
+  return *known;
+}
+
+}  // namespace
+
 StatusOr<EcdsaPublicKey> EcdsaPublicKey::FromSpkiDer(ByteSpan der) {
+  if (std::optional<EcdsaPublicKey> known = KnownKeys().Find(der)) return *std::move(known);
+  ASSIGN_OR_RETURN(EcdsaPublicKey key, ParseSpkiDer(der));
+  KnownKeys().Add(der, key);
+  return key;
+}
+
+StatusOr<EcdsaPublicKey> EcdsaPublicKey::ParseSpkiDer(ByteSpan der) {
   const unsigned char* p = der.data();
   UniqueEvpPkey pkey(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
   if (!pkey || p != der.data() + der.size()) {

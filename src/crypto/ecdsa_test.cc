@@ -1,7 +1,10 @@
 #include "crypto/ecdsa.h"
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <tuple>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -187,6 +190,59 @@ TEST(EcdsaTest, WycheproofP384P1363) {
 
 TEST(EcdsaTest, WycheproofP384Der) {
   RunWycheproof("ecdsa_secp384r1_sha384_test.json", EcdsaSignatureFormat::kDer, 504);
+}
+
+}  // namespace
+}  // namespace eml::crypto
+
+namespace eml::crypto {
+namespace {
+
+// FromSpkiDer remembers recent keys by their DER; a remembered key must be
+// exactly the key of that DER, and a bad SPKI must fail every time.
+TEST(EcdsaTest, RememberedSpkiKeysAreExactlyTheirKeys) {
+  const Bytes message = ToBytes("attestation document");
+  std::vector<EcdsaPrivateKey> keys;
+  for (int i = 0; i < 20; ++i) keys.push_back(*EcdsaPrivateKey::Generate(EcCurve::kP384));
+  for (int round = 0; round < 2; ++round) {  // the second round reads the memo (and evicts)
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const Bytes spki = keys[i].PublicKey().SpkiDer();
+      StatusOr<EcdsaPublicKey> key = EcdsaPublicKey::FromSpkiDer(spki);
+      ASSERT_TRUE(key.ok());
+      EXPECT_EQ(key->UncompressedPoint(), keys[i].PublicKey().UncompressedPoint());
+      const Bytes own = *keys[i].Sign(message, EcdsaSignatureFormat::kRawRS);
+      const Bytes other = *keys[(i + 1) % keys.size()].Sign(message, EcdsaSignatureFormat::kRawRS);
+      EXPECT_TRUE(key->Verify(message, own, EcdsaSignatureFormat::kRawRS).ok());
+      EXPECT_FALSE(key->Verify(message, other, EcdsaSignatureFormat::kRawRS).ok());
+      Bytes bad = spki;
+      bad.back() ^= 0x01;  // the point's last byte: no longer on the curve
+      EXPECT_FALSE(EcdsaPublicKey::FromSpkiDer(bad).ok());
+      EXPECT_FALSE(EcdsaPublicKey::FromSpkiDer(ByteSpan(spki).first(spki.size() - 1)).ok());
+    }
+  }
+}
+
+// Remembered keys are shared across threads (several sessions verify the
+// same attestation key at once).
+TEST(EcdsaTest, RememberedSpkiKeysAcrossThreads) {
+  const Bytes message = ToBytes("attestation document");
+  const EcdsaPrivateKey key = *EcdsaPrivateKey::Generate(EcCurve::kP384);
+  const Bytes spki = key.PublicKey().SpkiDer();
+  const Bytes signature = *key.Sign(message, EcdsaSignatureFormat::kRawRS);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        StatusOr<EcdsaPublicKey> k = EcdsaPublicKey::FromSpkiDer(spki);
+        if (!k.ok() || !k->Verify(message, signature, EcdsaSignatureFormat::kRawRS).ok()) {
+          wrong.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 }  // namespace
