@@ -32,18 +32,33 @@ StatusOr<PreparedSign1> Prepare(Algorithm alg, const Sign1BuildParams& params) {
   return out;
 }
 
+void AppendByteString(ByteSpan bytes, Bytes* out) {
+  cbor::AppendHead(2, bytes.size(), out);
+  out->insert(out->end(), bytes.begin(), bytes.end());
+}
+
+// [protected, unprotected, payload / nil, signature], optionally in tag 18,
+// written directly (a receipt is built on every request); the bytes are
+// cbor::Encode's for the same value (sign1_test compares them).
 StatusOr<Bytes> Assemble(const PreparedSign1& prepared, const Sign1BuildParams& params,
-                         Bytes signature) {
-  cbor::Value payload = params.detached ? cbor::Value::Null()
-                                        : cbor::Value::ByteString(params.payload);
-  cbor::Value message = cbor::Value::FromArray({
-      cbor::Value::ByteString(prepared.protected_bytes),
-      cbor::Value::FromMap(params.unprotected_headers),
-      std::move(payload),
-      cbor::Value::ByteString(std::move(signature)),
-  });
-  if (params.tagged) message = cbor::Value::Tagged(kSign1Tag, std::move(message));
-  return cbor::Encode(message);
+                         ByteSpan signature) {
+  Bytes out;
+  out.reserve(5 * 9 + prepared.protected_bytes.size() + params.payload.size() + signature.size());
+  if (params.tagged) cbor::AppendHead(6, kSign1Tag, &out);
+  cbor::AppendHead(4, 4, &out);
+  AppendByteString(prepared.protected_bytes, &out);
+  if (params.unprotected_headers.empty()) {
+    cbor::AppendHead(5, 0, &out);
+  } else {
+    RETURN_IF_ERROR(cbor::EncodeTo(cbor::Value::FromMap(params.unprotected_headers), &out));
+  }
+  if (params.detached) {
+    out.push_back(0xf6);  // nil
+  } else {
+    AppendByteString(params.payload, &out);
+  }
+  AppendByteString(signature, &out);
+  return out;
 }
 
 // The signed bytes for a parsed message, with the payload resolved.
@@ -68,14 +83,14 @@ StatusOr<Bytes> ToBeSigned(const Sign1Message& message, const Sign1VerifyOptions
 StatusOr<Bytes> BuildSign1(const crypto::Ed25519PrivateKey& key, const Sign1BuildParams& params) {
   ASSIGN_OR_RETURN(PreparedSign1 prepared, Prepare(Algorithm::kEdDSA, params));
   ASSIGN_OR_RETURN(Bytes signature, key.Sign(prepared.to_be_signed));
-  return Assemble(prepared, params, std::move(signature));
+  return Assemble(prepared, params, signature);
 }
 
 StatusOr<Bytes> BuildSign1(const crypto::EcdsaPrivateKey& key, const Sign1BuildParams& params) {
   ASSIGN_OR_RETURN(PreparedSign1 prepared, Prepare(EcdsaAlgorithm(key.curve()), params));
   ASSIGN_OR_RETURN(Bytes signature,
                    key.Sign(prepared.to_be_signed, crypto::EcdsaSignatureFormat::kRawRS));
-  return Assemble(prepared, params, std::move(signature));
+  return Assemble(prepared, params, signature);
 }
 
 Status VerifySign1(const Sign1Message& message, ByteSpan ed25519_public_key,

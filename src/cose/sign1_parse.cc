@@ -1,6 +1,7 @@
 // Parsing half of sign1.h: structure, headers, algorithm, Sig_structure.
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "cbor/decode.h"
 #include "cbor/encode.h"
@@ -128,13 +129,21 @@ size_t SignatureSize(Algorithm alg) {
 
 StatusOr<Bytes> Sign1ToBeSigned(ByteSpan protected_bytes, ByteSpan external_aad,
                                 ByteSpan payload) {
-  cbor::Value sig_structure = cbor::Value::FromArray({
-      cbor::Value::Text("Signature1"),
-      cbor::Value::ByteString(protected_bytes),
-      cbor::Value::ByteString(external_aad),
-      cbor::Value::ByteString(payload),
-  });
-  return cbor::Encode(sig_structure);
+  // Sig_structure = ["Signature1", protected, external_aad, payload], written
+  // directly (receipts are signed and verified on every request); the bytes
+  // are cbor::Encode's for the same array (sign1_test compares them).
+  constexpr std::string_view kContext = "Signature1";
+  Bytes out;
+  out.reserve(1 + 1 + kContext.size() + 3 * 9 + protected_bytes.size() + external_aad.size() +
+              payload.size());
+  cbor::AppendHead(4, 4, &out);
+  cbor::AppendHead(3, kContext.size(), &out);
+  out.insert(out.end(), kContext.begin(), kContext.end());
+  for (ByteSpan part : {protected_bytes, external_aad, payload}) {
+    cbor::AppendHead(2, part.size(), &out);
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
 }
 
 StatusOr<Sign1Message> ParseSign1(ByteSpan message, const Sign1ParseOptions& options) {

@@ -266,3 +266,45 @@ TEST(Sign1, BuildRejectsCallerAlg) {
 
 }  // namespace
 }  // namespace eml::cose
+
+namespace eml::cose {
+namespace {
+
+// Sign1ToBeSigned and BuildSign1 write CBOR directly; the bytes must be
+// cbor::Encode's for the same structures, at the head-size boundaries.
+TEST(Sign1, DirectEncodingMatchesTheGenericEncoder) {
+  const crypto::Ed25519PrivateKey key = EdKey();
+  for (size_t len : {0, 23, 24, 255, 256, 65536}) {
+    const Bytes payload(len, 0x5a);
+    const Bytes aad(len / 2, 0x11);
+    const Bytes protected_bytes = {0xa1, 0x01, 0x27};
+    EXPECT_EQ(*Sign1ToBeSigned(protected_bytes, aad, payload),
+              *cbor::Encode(Value::FromArray({Value::Text("Signature1"),
+                                              Value::ByteString(protected_bytes),
+                                              Value::ByteString(aad), Value::ByteString(payload)})))
+        << len;
+    for (bool tagged : {false, true}) {
+      for (bool detached : {false, true}) {
+        Sign1BuildParams params{.payload = payload, .detached = detached, .tagged = tagged};
+        if (len % 2 == 0) params.unprotected_headers = {{Value::Int(kLabelKid), Value::ByteString(aad)}};
+        const Bytes built = *BuildSign1(key, params);
+        StatusOr<Sign1Message> parsed = ParseSign1(built);
+        ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+        Value message = Value::FromArray({
+            Value::ByteString(parsed->protected_bytes),
+            Value::FromMap(params.unprotected_headers),
+            detached ? Value::Null() : Value::ByteString(payload),
+            Value::ByteString(parsed->signature),
+        });
+        if (tagged) message = Value::Tagged(kSign1Tag, std::move(message));
+        EXPECT_EQ(built, *cbor::Encode(message)) << len << tagged << detached;
+        Sign1VerifyOptions verify;
+        if (detached) verify.detached_payload = ByteSpan(payload);
+        EXPECT_TRUE(VerifySign1(*parsed, key.PublicKey(), verify).ok());
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace eml::cose

@@ -13,11 +13,30 @@ namespace {
 using internal::OpenSslError;
 using internal::UniqueEvpCipherCtx;
 
+// Each cipher fetched from the default provider once for the process:
+// EVP_aes_256_gcm() and friends make every EVP_CipherInit_ex fetch the
+// implementation again (OpenSSL 3: a locked lookup), and records are sealed
+// and opened on every request. Fetched objects are immutable and thread-safe.
+const EVP_CIPHER* FetchOnce(const char* name) {
+  EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, name, nullptr);
+  if (cipher == nullptr) std::abort();  // invariant: the default provider has these
+  return cipher;                        // kept for the life of the process
+}
+
 const EVP_CIPHER* Cipher(AeadAlg alg) {
   switch (alg) {
-    case AeadAlg::kAes128Gcm: return EVP_aes_128_gcm();
-    case AeadAlg::kAes256Gcm: return EVP_aes_256_gcm();
-    case AeadAlg::kChaCha20Poly1305: return EVP_chacha20_poly1305();
+    case AeadAlg::kAes128Gcm: {
+      static const EVP_CIPHER* const cipher = FetchOnce("AES-128-GCM");
+      return cipher;
+    }
+    case AeadAlg::kAes256Gcm: {
+      static const EVP_CIPHER* const cipher = FetchOnce("AES-256-GCM");
+      return cipher;
+    }
+    case AeadAlg::kChaCha20Poly1305: {
+      static const EVP_CIPHER* const cipher = FetchOnce("ChaCha20-Poly1305");
+      return cipher;
+    }
   }
   std::abort();  // unreachable: enum is closed
 }
@@ -75,9 +94,18 @@ StatusOr<Aead> Aead::Create(AeadAlg alg, const SecretBytes& key) {
 }
 
 StatusOr<Bytes> Aead::Seal(ByteSpan nonce, ByteSpan plaintext, ByteSpan aad) const {
-  RETURN_IF_ERROR(CheckSizes(nonce, plaintext, aad));
-  ASSIGN_OR_RETURN(UniqueEvpCipherCtx ctx, NewContext(alg_, key_.RevealSecret(), nonce, 1));
   Bytes out(plaintext.size() + kAeadTagSize);
+  RETURN_IF_ERROR(SealInto(nonce, plaintext, aad, out));
+  return out;
+}
+
+Status Aead::SealInto(ByteSpan nonce, ByteSpan plaintext, ByteSpan aad,
+                      std::span<uint8_t> out) const {
+  RETURN_IF_ERROR(CheckSizes(nonce, plaintext, aad));
+  if (out.size() != plaintext.size() + kAeadTagSize) {
+    return InvalidArgumentError("aead: output size is not the plaintext size + 16");
+  }
+  ASSIGN_OR_RETURN(UniqueEvpCipherCtx ctx, NewContext(alg_, key_.RevealSecret(), nonce, 1));
   int len = 0;
   uint8_t final_block[16];
   if (!Process(ctx.get(), aad, plaintext, out.data()) ||
@@ -86,7 +114,7 @@ StatusOr<Bytes> Aead::Seal(ByteSpan nonce, ByteSpan plaintext, ByteSpan aad) con
                           out.data() + plaintext.size()) != 1) {
     return OpenSslError(StatusCode::kInternal, "aead: seal failed");
   }
-  return out;
+  return OkStatus();
 }
 
 Status Aead::OpenInto(ByteSpan nonce, ByteSpan ciphertext_and_tag, ByteSpan aad,

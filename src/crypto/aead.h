@@ -49,6 +49,10 @@ class Aead {
   // Returns ciphertext || 16-byte tag. A nonce must never be reused with the
   // same key. LimitExceeded for inputs of 2^31 bytes or more.
   StatusOr<Bytes> Seal(ByteSpan nonce, ByteSpan plaintext, ByteSpan aad) const;
+  // Seal into the caller's buffer of exactly plaintext.size() + 16 bytes
+  // (ciphertext || tag), so a record can be sealed in place behind its
+  // header. `out` must not overlap `plaintext`.
+  Status SealInto(ByteSpan nonce, ByteSpan plaintext, ByteSpan aad, std::span<uint8_t> out) const;
 
   // Inverse of Seal. VerificationFailed if the tag does not match (nothing
   // of the plaintext is returned); InvalidArgument for a bad nonce size or

@@ -178,6 +178,20 @@ TEST(AeadTest, OpenIntoCallerBuffer) {
   EXPECT_EQ(wiped, Bytes(pt.size(), 0));
 }
 
+// SealInto writes exactly Seal's bytes into the caller's buffer and refuses
+// a buffer of any other size.
+TEST(AeadTest, SealIntoCallerBuffer) {
+  Aead aead = MakeAead(AeadAlg::kAes256Gcm, 7);
+  const Bytes nonce(12, 1), pt = ToBytes("a record"), aad = ToBytes("header");
+  Bytes out(pt.size() + kAeadTagSize);
+  ASSERT_TRUE(aead.SealInto(nonce, pt, aad, out).ok());
+  EXPECT_EQ(out, *aead.Seal(nonce, pt, aad));
+  for (size_t size : {pt.size(), pt.size() + kAeadTagSize - 1, pt.size() + kAeadTagSize + 1}) {
+    Bytes wrong(size);
+    EXPECT_EQ(aead.SealInto(nonce, pt, aad, wrong).code(), StatusCode::kInvalidArgument) << size;
+  }
+}
+
 TEST(AeadTest, EmptyPlaintextAndMove) {
   Aead aead = MakeAead(AeadAlg::kChaCha20Poly1305, 3);
   StatusOr<Bytes> sealed = aead.Seal(Bytes(12), {}, {});

@@ -15,11 +15,30 @@ namespace {
 
 using internal::OpenSslError;
 
+// Each digest fetched from the default provider once for the process.
+// EVP_sha256() and friends make every EVP_DigestInit fetch the
+// implementation again (OpenSSL 3: a locked lookup), which costs more than
+// hashing a request. Fetched objects are immutable and thread-safe.
+const EVP_MD* FetchOnce(const char* name) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  if (md == nullptr) std::abort();  // invariant: the default provider has SHA-2
+  return md;                        // kept for the life of the process
+}
+
 const EVP_MD* Md(HashAlg alg) {
   switch (alg) {
-    case HashAlg::kSha256: return EVP_sha256();
-    case HashAlg::kSha384: return EVP_sha384();
-    case HashAlg::kSha512: return EVP_sha512();
+    case HashAlg::kSha256: {
+      static const EVP_MD* const md = FetchOnce("SHA256");
+      return md;
+    }
+    case HashAlg::kSha384: {
+      static const EVP_MD* const md = FetchOnce("SHA384");
+      return md;
+    }
+    case HashAlg::kSha512: {
+      static const EVP_MD* const md = FetchOnce("SHA512");
+      return md;
+    }
   }
   std::abort();  // unreachable: enum is closed
 }
@@ -80,7 +99,7 @@ struct Sha256Hasher::Impl {
 
 Sha256Hasher::Sha256Hasher() : impl_(std::make_unique<Impl>()) {
   // Invariant, as for Hash(): built-in digests do not fail.
-  if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx.get(), EVP_sha256(), nullptr) != 1) std::abort();
+  if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx.get(), Md(HashAlg::kSha256), nullptr) != 1) std::abort();
 }
 Sha256Hasher::~Sha256Hasher() = default;
 Sha256Hasher::Sha256Hasher(Sha256Hasher&&) noexcept = default;

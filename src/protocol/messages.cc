@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "cbor/encode.h"
+#include "cbor/utf8.h"
 #include "cbor/value.h"
 #include "protocol/frame.h"
 #include "protocol/cbor_map.h"
@@ -23,6 +24,23 @@ StatusOr<Bytes> EncodeMap(cbor::MapEntries entries) {
 
 Value Key(uint64_t k) { return Value::Unsigned(k); }
 
+// Direct deterministic encoding for the messages sent on every request:
+// the keys are 1, 2, 3 in this order, which is already the bytewise order
+// of their encodings, so the bytes equal what cbor::Encode produces for the
+// same map (messages_test compares the two) without building a Value tree
+// and copying each string twice.
+constexpr uint8_t kMajorUnsigned = 0;
+constexpr uint8_t kMajorBytes = 2;
+constexpr uint8_t kMajorText = 3;
+constexpr uint8_t kMajorArray = 4;
+constexpr uint8_t kMajorMap = 5;
+constexpr size_t kMaxHeadSize = 9;
+
+void AppendString(uint8_t major, ByteSpan bytes, Bytes* out) {
+  cbor::AppendHead(major, bytes.size(), out);
+  out->insert(out->end(), bytes.begin(), bytes.end());
+}
+
 }  // namespace
 
 StatusOr<Bytes> EncodeEmbedRequest(const EmbedRequest& request) {
@@ -30,18 +48,27 @@ StatusOr<Bytes> EncodeEmbedRequest(const EmbedRequest& request) {
       request.texts.empty() || request.texts.size() > kMaxTexts) {
     return Status(StatusCode::kInvalidArgument, "request: nonce or text count out of bounds");
   }
-  cbor::Array texts;
+  size_t size = 16 + request.nonce.size();
   for (const std::string& text : request.texts) {
     if (text.size() > kMaxTextSize) {
       return Status(StatusCode::kLimitExceeded, "request: a text exceeds 65536 bytes");
     }
-    texts.push_back(Value::Text(text));
+    if (!cbor::IsValidUtf8(AsBytes(text))) {
+      return Status(StatusCode::kInvalidArgument, "cbor: encode: text string is not valid UTF-8");
+    }
+    size += kMaxHeadSize + text.size();
   }
-  cbor::MapEntries entries;
-  entries.emplace_back(Key(1), Value::Text("embed"));
-  entries.emplace_back(Key(2), Value::ByteString(ByteSpan(request.nonce)));
-  entries.emplace_back(Key(3), Value::FromArray(std::move(texts)));
-  return EncodeMap(std::move(entries));
+  Bytes out;
+  out.reserve(size);
+  cbor::AppendHead(kMajorMap, 3, &out);
+  cbor::AppendHead(kMajorUnsigned, 1, &out);
+  AppendString(kMajorText, AsBytes("embed"), &out);
+  cbor::AppendHead(kMajorUnsigned, 2, &out);
+  AppendString(kMajorBytes, request.nonce, &out);
+  cbor::AppendHead(kMajorUnsigned, 3, &out);
+  cbor::AppendHead(kMajorArray, request.texts.size(), &out);
+  for (const std::string& text : request.texts) AppendString(kMajorText, AsBytes(text), &out);
+  return out;
 }
 
 StatusOr<EmbedRequest> ParseEmbedRequest(ByteSpan plaintext) {
@@ -66,15 +93,23 @@ StatusOr<Bytes> EncodeEmbedResponseBody(const EmbedResponseBody& body) {
   if (body.dims == 0 || body.vectors.size() != body.token_counts.size() * body.dims) {
     return Status(StatusCode::kInvalidArgument, "response: vectors do not match dims × count");
   }
-  Bytes vectors(body.vectors.size() * sizeof(float));
-  std::memcpy(vectors.data(), body.vectors.data(), vectors.size());  // little-endian host
-  cbor::Array counts;
-  for (uint32_t c : body.token_counts) counts.push_back(Value::Unsigned(c));
-  cbor::MapEntries entries;
-  entries.emplace_back(Key(1), Value::Unsigned(body.dims));
-  entries.emplace_back(Key(2), Value::ByteString(std::move(vectors)));
-  entries.emplace_back(Key(3), Value::FromArray(std::move(counts)));
-  return EncodeMap(std::move(entries));
+  const size_t vectors_size = body.vectors.size() * sizeof(float);
+  Bytes out;
+  out.reserve(4 * kMaxHeadSize + vectors_size + kMaxHeadSize * body.token_counts.size());
+  cbor::AppendHead(kMajorMap, 3, &out);
+  cbor::AppendHead(kMajorUnsigned, 1, &out);
+  cbor::AppendHead(kMajorUnsigned, body.dims, &out);
+  cbor::AppendHead(kMajorUnsigned, 2, &out);
+  cbor::AppendHead(kMajorBytes, vectors_size, &out);
+  const size_t at = out.size();
+  out.resize(at + vectors_size);
+  if (vectors_size != 0) {
+    std::memcpy(out.data() + at, body.vectors.data(), vectors_size);  // little-endian host
+  }
+  cbor::AppendHead(kMajorUnsigned, 3, &out);
+  cbor::AppendHead(kMajorArray, body.token_counts.size(), &out);
+  for (uint32_t c : body.token_counts) cbor::AppendHead(kMajorUnsigned, c, &out);
+  return out;
 }
 
 StatusOr<EmbedResponseBody> ParseEmbedResponseBody(ByteSpan bytes) {
@@ -101,10 +136,14 @@ StatusOr<EmbedResponseBody> ParseEmbedResponseBody(ByteSpan bytes) {
 }
 
 StatusOr<Bytes> EncodeResponseEnvelope(const ResponseEnvelope& envelope) {
-  cbor::MapEntries entries;
-  entries.emplace_back(Key(1), Value::ByteString(ByteSpan(envelope.body)));
-  entries.emplace_back(Key(2), Value::ByteString(ByteSpan(envelope.receipt)));
-  return EncodeMap(std::move(entries));
+  Bytes out;
+  out.reserve(3 + 2 * kMaxHeadSize + envelope.body.size() + envelope.receipt.size());
+  cbor::AppendHead(kMajorMap, 2, &out);
+  cbor::AppendHead(kMajorUnsigned, 1, &out);
+  AppendString(kMajorBytes, envelope.body, &out);
+  cbor::AppendHead(kMajorUnsigned, 2, &out);
+  AppendString(kMajorBytes, envelope.receipt, &out);
+  return out;
 }
 
 StatusOr<ResponseEnvelope> ParseResponseEnvelope(ByteSpan plaintext) {

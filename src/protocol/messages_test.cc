@@ -1,5 +1,7 @@
 #include "protocol/messages.h"
 
+#include <cstring>
+
 #include <gtest/gtest.h>
 
 #include "cbor/encode.h"
@@ -117,6 +119,57 @@ TEST(MessagesTest, EnvelopeAndError) {
   EXPECT_EQ(e->code, "LIMIT");
   EXPECT_EQ(CloseCodeName(3), "LIFETIME_EXCEEDED");
   EXPECT_EQ(CloseCodeName(99), "UNKNOWN");
+}
+
+}  // namespace
+}  // namespace eml::protocol
+
+namespace eml::protocol {
+namespace {
+
+// The per-request encoders write CBOR directly; their bytes must be exactly
+// cbor::Encode's for the same map, at every head-size boundary.
+TEST(MessagesTest, DirectEncodersMatchTheGenericEncoder) {
+  using cbor::Value;
+  auto map3 = [](Value a, Value b, Value c) {
+    cbor::MapEntries e;
+    e.emplace_back(Value::Unsigned(1), std::move(a));
+    e.emplace_back(Value::Unsigned(2), std::move(b));
+    e.emplace_back(Value::Unsigned(3), std::move(c));
+    return *cbor::Encode(Value::FromMap(std::move(e)));
+  };
+  for (size_t len : {0, 1, 23, 24, 255, 256, 65535, 65536}) {
+    const std::vector<std::string> texts = {std::string(len, 'x'), "h\xc3\xa9llo", ""};
+    const Bytes nonce(len % 2 ? 16 : 64, 7);
+    cbor::Array text_values;
+    for (const std::string& t : texts) text_values.push_back(Value::Text(t));
+    EXPECT_EQ(*EncodeEmbedRequest({nonce, texts}),
+              map3(Value::Text("embed"), Value::ByteString(nonce), Value::FromArray(text_values)))
+        << len;
+
+    const uint32_t dims = len == 0 ? 1 : static_cast<uint32_t>(len);
+    const size_t count = len % 3 + 1;
+    EmbedResponseBody body{dims, std::vector<float>(dims * count, 0.25f), {}};
+    cbor::Array counts;
+    for (size_t i = 0; i < count; ++i) {
+      body.token_counts.push_back(static_cast<uint32_t>(i * 300 + len));
+      counts.push_back(Value::Unsigned(i * 300 + len));
+    }
+    Bytes vectors(body.vectors.size() * sizeof(float));
+    std::memcpy(vectors.data(), body.vectors.data(), vectors.size());
+    EXPECT_EQ(*EncodeEmbedResponseBody(body),
+              map3(Value::Unsigned(dims), Value::ByteString(vectors), Value::FromArray(counts)))
+        << len;
+
+    const ResponseEnvelope envelope{Bytes(len, 1), Bytes(len + 1, 2)};
+    cbor::MapEntries e;
+    e.emplace_back(Value::Unsigned(1), Value::ByteString(envelope.body));
+    e.emplace_back(Value::Unsigned(2), Value::ByteString(envelope.receipt));
+    EXPECT_EQ(*EncodeResponseEnvelope(envelope), *cbor::Encode(Value::FromMap(std::move(e)))) << len;
+  }
+  // Text that is not UTF-8 is refused, as cbor::Encode refuses it.
+  EXPECT_EQ(EncodeEmbedRequest({Bytes(16, 1), {"ok", "\xff"}}).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "protocol/record.h"
 
+#include <algorithm>
+
 namespace eml::protocol {
 
 StatusOr<RecordChannel> RecordChannel::Create(const SecretBytes& key, const SecretBytes& iv,
@@ -11,8 +13,9 @@ StatusOr<RecordChannel> RecordChannel::Create(const SecretBytes& key, const Secr
   return RecordChannel(std::move(aead), iv.Clone(), max_records);
 }
 
-Bytes RecordChannel::Nonce() const {
-  Bytes nonce(iv_.RevealSecret().begin(), iv_.RevealSecret().end());
+std::array<uint8_t, crypto::kAeadNonceSize> RecordChannel::Nonce() const {
+  std::array<uint8_t, crypto::kAeadNonceSize> nonce;
+  std::copy(iv_.RevealSecret().begin(), iv_.RevealSecret().end(), nonce.begin());
   for (int i = 0; i < 8; ++i) {
     nonce[4 + i] ^= static_cast<uint8_t>(sequence_ >> (56 - 8 * i));
   }
@@ -27,11 +30,12 @@ StatusOr<Bytes> RecordChannel::Seal(FrameType type, ByteSpan plaintext) {
   if (plaintext.size() > kMaxRecordPlaintext) {
     return Status(StatusCode::kLimitExceeded, "record: plaintext too large");
   }
-  uint8_t header[kFrameHeaderSize];
-  EncodeFrameHeader(type, static_cast<uint32_t>(plaintext.size() + kRecordTagSize), header);
-  ASSIGN_OR_RETURN(Bytes sealed, aead_.Seal(Nonce(), plaintext, ByteSpan(header)));
-  Bytes frame(header, header + kFrameHeaderSize);
-  frame.insert(frame.end(), sealed.begin(), sealed.end());
+  // Sealed in place behind the header: one buffer, no copy.
+  Bytes frame(kFrameHeaderSize + plaintext.size() + kRecordTagSize);
+  EncodeFrameHeader(type, static_cast<uint32_t>(plaintext.size() + kRecordTagSize), frame.data());
+  const ByteSpan header = ByteSpan(frame).first(kFrameHeaderSize);
+  RETURN_IF_ERROR(aead_.SealInto(Nonce(), plaintext, header,
+                                 std::span<uint8_t>(frame).subspan(kFrameHeaderSize)));
   ++sequence_;
   return frame;
 }

@@ -9,6 +9,7 @@
 #ifndef EML_PROTOCOL_RECORD_H_
 #define EML_PROTOCOL_RECORD_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 
@@ -41,7 +42,7 @@ class RecordChannel {
  private:
   RecordChannel(crypto::Aead aead, SecretBytes iv, uint64_t max_records)
       : aead_(std::move(aead)), iv_(std::move(iv)), max_records_(max_records) {}
-  Bytes Nonce() const;
+  std::array<uint8_t, crypto::kAeadNonceSize> Nonce() const;
 
   crypto::Aead aead_;
   SecretBytes iv_;

@@ -281,17 +281,26 @@ cbor::Value ClaimsToValue(const AirClaims& c) {
 }
 
 Finding DecodeClaims(ByteSpan payload, AirClaims* claims, std::string* profile) {
-  cbor::DecodeOptions options{
-      .max_depth = 4, .max_items = kMaxPayloadItems, .max_size = kAirMaxReceiptSize};
+  cbor::DecodeOptions options{.max_depth = 4,
+                              .max_items = kMaxPayloadItems,
+                              .max_size = kAirMaxReceiptSize,
+                              .require_deterministic = true};
+  // The strict decode accepts a subset of what the lenient one does and
+  // yields the same value, so the lenient decode runs only to tell why a
+  // payload failed (DUPLICATE_KEY, PAYLOAD_NOT_MAP or NON_DETERMINISTIC_PAYLOAD).
   StatusOr<cbor::Value> map = cbor::Decode(payload, options);
   if (!map.ok()) {
-    bool duplicate = map.status().code() == StatusCode::kAlreadyExists;
-    return Violation(duplicate ? "DUPLICATE_KEY" : "PAYLOAD_NOT_MAP", map.status().message());
+    options.require_deterministic = false;
+    StatusOr<cbor::Value> lenient = cbor::Decode(payload, options);
+    if (!lenient.ok()) {
+      bool duplicate = lenient.status().code() == StatusCode::kAlreadyExists;
+      return Violation(duplicate ? "DUPLICATE_KEY" : "PAYLOAD_NOT_MAP",
+                       lenient.status().message());
+    }
+    if (!lenient->is_map()) return Violation("PAYLOAD_NOT_MAP", "payload is not a CBOR map");
+    return Violation("NON_DETERMINISTIC_PAYLOAD", map.status().message());
   }
   if (!map->is_map()) return Violation("PAYLOAD_NOT_MAP", "payload is not a CBOR map");
-  options.require_deterministic = true;
-  StatusOr<cbor::Value> strict = cbor::Decode(payload, options);
-  if (!strict.ok()) return Violation("NON_DETERMINISTIC_PAYLOAD", strict.status().message());
 
   Slots slots;
   Finding found = SlotClaims(*map, &slots);
