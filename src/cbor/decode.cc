@@ -55,7 +55,7 @@ class Decoder {
   Status StringChunk(uint8_t major, const Head& head, std::string* out);
   StatusOr<Value> ArrayItem(const Head& head, size_t depth);
   StatusOr<Value> MapItem(const Head& head, size_t depth);
-  Status MapEntry(size_t depth, Bytes* previous_key, std::set<Bytes>* seen,
+  Status MapEntry(size_t depth, ByteSpan* previous_key, std::set<Bytes>* seen,
                   MapEntries* entries);
   StatusOr<Value> MajorSeven(const Head& head);
 
@@ -203,21 +203,24 @@ StatusOr<Value> Decoder::ArrayItem(const Head& head, size_t depth) {
 
 // Decodes one key/value pair and rejects duplicates. In deterministic mode
 // the raw key bytes are already the deterministic encoding and must be
-// strictly increasing; otherwise the key is re-encoded for the comparison.
-Status Decoder::MapEntry(size_t depth, Bytes* previous_key, std::set<Bytes>* seen,
+// strictly increasing (compared in place in the input, which outlives the
+// decoder); otherwise the key is re-encoded for the comparison.
+Status Decoder::MapEntry(size_t depth, ByteSpan* previous_key, std::set<Bytes>* seen,
                          MapEntries* entries) {
   size_t key_offset = offset();
   ASSIGN_OR_RETURN(Value key, Item(depth + 1));
   if (options_.require_deterministic) {
-    ByteSpan raw = input_.subspan(key_offset, offset() - key_offset);
-    Bytes key_bytes(raw.begin(), raw.end());
-    if (!entries->empty() && key_bytes == *previous_key) {
-      return Error(StatusCode::kAlreadyExists, "duplicate map key", key_offset);
+    const ByteSpan raw = input_.subspan(key_offset, offset() - key_offset);
+    if (!entries->empty()) {
+      if (std::equal(raw.begin(), raw.end(), previous_key->begin(), previous_key->end())) {
+        return Error(StatusCode::kAlreadyExists, "duplicate map key", key_offset);
+      }
+      if (std::lexicographical_compare(raw.begin(), raw.end(), previous_key->begin(),
+                                       previous_key->end())) {
+        return Invalid("map keys not in deterministic order", key_offset);
+      }
     }
-    if (!entries->empty() && key_bytes < *previous_key) {
-      return Invalid("map keys not in deterministic order", key_offset);
-    }
-    *previous_key = std::move(key_bytes);
+    *previous_key = raw;
   } else {
     ASSIGN_OR_RETURN(Bytes key_bytes, Encode(key));
     if (!seen->insert(std::move(key_bytes)).second) {
@@ -233,7 +236,7 @@ Status Decoder::MapEntry(size_t depth, Bytes* previous_key, std::set<Bytes>* see
 StatusOr<Value> Decoder::MapItem(const Head& head, size_t depth) {
   RETURN_IF_ERROR(EnterContainer(depth, head.offset));
   MapEntries entries;
-  Bytes previous_key;
+  ByteSpan previous_key;
   std::set<Bytes> seen;
   if (!head.indefinite) {
     RETURN_IF_ERROR(CheckLength(head, 2));
