@@ -217,6 +217,9 @@ int Main(int argc, char** argv) {
   world.measurements = attest::ComputeDevMeasurements(AsBytes("gateway e2e test enclave"),
                                                       AsBytes("config v1"),
                                                       world.model->identity().hash);
+  // The policy (GoodPolicy) allows the tuple of the provider's PCRs.
+  world.tee_measurements = {{0, world.measurements.pcr0}, {1, world.measurements.pcr1},
+                            {2, world.measurements.pcr2}};
   attest::DevProviderOptions provider;
   provider.state_dir = world.dir + "/state";
   provider.measurements = world.measurements;
