@@ -7,6 +7,8 @@
 #include <string>
 
 #include "cbor/decode.h"
+#include "cbor/encode.h"
+#include "cbor/utf8.h"
 
 namespace eml::receipt::internal {
 
@@ -241,6 +243,77 @@ cbor::Value MeasurementsToValue(const AirMeasurements& m) {
   return cbor::Value::FromMap(std::move(entries));
 }
 
+// Appends CBOR items for EncodeClaimsDirect. Texts are checked as
+// cbor::Encode checks them; the first bad one is remembered in `ok`.
+class DirectWriter {
+ public:
+  explicit DirectWriter(size_t reserve) { out_.reserve(reserve); }
+
+  void Key(Claim claim) {
+    const int64_t key = kClaims[claim].key;
+    if (key >= 0) {
+      cbor::AppendHead(0, static_cast<uint64_t>(key), &out_);
+    } else {
+      cbor::AppendHead(1, static_cast<uint64_t>(-1 - key), &out_);
+    }
+  }
+  void Head(uint8_t major, uint64_t arg) { cbor::AppendHead(major, arg, &out_); }
+  void Uint(uint64_t value) { cbor::AppendHead(0, value, &out_); }
+  void ByteString(const Bytes& bytes) {
+    cbor::AppendHead(2, bytes.size(), &out_);
+    out_.insert(out_.end(), bytes.begin(), bytes.end());
+  }
+  void Text(std::string_view text) {
+    if (!cbor::IsValidUtf8(AsBytes(text))) ok_ = false;
+    cbor::AppendHead(3, text.size(), &out_);
+    out_.insert(out_.end(), text.begin(), text.end());
+  }
+  void TextClaim(Claim claim, std::string_view text) {
+    Key(claim);
+    Text(text);
+  }
+  void BytesClaim(Claim claim, const Bytes& bytes) {
+    Key(claim);
+    ByteString(bytes);
+  }
+  void UintClaim(Claim claim, uint64_t value) {
+    Key(claim);
+    Uint(value);
+  }
+
+  StatusOr<Bytes> Finish() {
+    if (!ok_) return InvalidArgumentError("cbor: encode: text string is not valid UTF-8");
+    return std::move(out_);
+  }
+
+ private:
+  Bytes out_;
+  bool ok_ = true;
+};
+
+// The measurements map in deterministic order: the "pcrN" keys (4 bytes)
+// sort before "measurement_type" (16 bytes).
+void WriteMeasurements(const AirMeasurements& m, DirectWriter* w) {
+  const std::array<std::pair<const char*, const Bytes*>, 6> pcrs = {{
+      {"pcr0", &m.pcr0},
+      {"pcr1", &m.pcr1},
+      {"pcr2", &m.pcr2},
+      {"pcr3", m.pcr3 ? &*m.pcr3 : nullptr},
+      {"pcr4", m.pcr4 ? &*m.pcr4 : nullptr},
+      {"pcr8", m.pcr8 ? &*m.pcr8 : nullptr},
+  }};
+  size_t count = 1;
+  for (const auto& pcr : pcrs) count += pcr.second != nullptr ? 1 : 0;
+  w->Head(5, count);
+  for (const auto& [name, bytes] : pcrs) {
+    if (bytes == nullptr) continue;
+    w->Text(name);
+    w->ByteString(*bytes);
+  }
+  w->Text(kMeasurementKeys[kType]);
+  w->Text(m.type);
+}
+
 }  // namespace
 
 std::string Printable(std::string_view text) {
@@ -278,6 +351,42 @@ cbor::Value ClaimsToValue(const AirClaims& c) {
     entries.emplace_back(key(kModelHashScheme), cbor::Value::Text(*c.model_hash_scheme));
   }
   return cbor::Value::FromMap(std::move(entries));
+}
+
+StatusOr<Bytes> EncodeClaimsDirect(const AirClaims& c) {
+  // Every item but the texts and byte strings is at most 9 bytes; 256
+  // covers the heads and keys with room to spare.
+  size_t reserve = 256 + c.iss.size() + c.cti.size() + c.model_id.size() +
+                   c.model_version.size() + c.model_hash.size() + c.request_hash.size() +
+                   c.response_hash.size() + c.attestation_doc_hash.size() +
+                   c.policy_version.size() + c.security_mode.size() +
+                   c.measurements.type.size() + 6 * kMeasurementSize;
+  if (c.eat_nonce) reserve += c.eat_nonce->size();
+  if (c.model_hash_scheme) reserve += c.model_hash_scheme->size();
+  DirectWriter w(reserve);
+  // The claim table's order is the bytewise order of the encoded keys:
+  // 1, 6, 7, 10, 265, then -65537 (3a 00 01 00 00) down to -65549.
+  w.Head(5, 16 + (c.eat_nonce ? 1 : 0) + (c.model_hash_scheme ? 1 : 0));
+  w.TextClaim(kIss, c.iss);
+  w.UintClaim(kIat, c.iat);
+  w.BytesClaim(kCti, c.cti);
+  if (c.eat_nonce) w.BytesClaim(kNonce, *c.eat_nonce);
+  w.TextClaim(kProfile, kAirProfile);
+  w.TextClaim(kModelId, c.model_id);
+  w.TextClaim(kModelVersion, c.model_version);
+  w.BytesClaim(kModelHash, c.model_hash);
+  w.BytesClaim(kRequestHash, c.request_hash);
+  w.BytesClaim(kResponseHash, c.response_hash);
+  w.BytesClaim(kAttestationDocHash, c.attestation_doc_hash);
+  w.Key(kMeasurements);
+  WriteMeasurements(c.measurements, &w);
+  w.TextClaim(kPolicyVersion, c.policy_version);
+  w.UintClaim(kSequenceNumber, c.sequence_number);
+  w.UintClaim(kExecutionTimeMs, c.execution_time_ms);
+  w.UintClaim(kMemoryPeakMb, c.memory_peak_mb);
+  w.TextClaim(kSecurityMode, c.security_mode);
+  if (c.model_hash_scheme) w.TextClaim(kModelHashScheme, *c.model_hash_scheme);
+  return w.Finish();
 }
 
 Finding DecodeClaims(ByteSpan payload, AirClaims* claims, std::string* profile) {

@@ -16,6 +16,7 @@
 
 #include "cbor/value.h"
 #include "core/bytes.h"
+#include "core/status.h"
 #include "receipt/air.h"
 
 namespace eml::receipt::internal {
@@ -37,7 +38,16 @@ inline Finding Violation(std::string code, std::string detail) {
 std::string Printable(std::string_view text);
 
 // The claims map, eat_profile included. Values are not checked here.
+// The reference for EncodeClaimsDirect: cbor::Encode of this value.
 cbor::Value ClaimsToValue(const AirClaims& claims);
+
+// The same bytes as cbor::Encode(ClaimsToValue(claims)), written straight
+// into one buffer without building a cbor::Value tree (it runs per request).
+// Keys go out in deterministic order (RFC 8949 4.2.1), which is the order of
+// the claim table and, in the measurements map, pcr0..pcr8 then
+// measurement_type. InvalidArgument when a text is not valid UTF-8, as for
+// cbor::Encode. Values are not checked here.
+StatusOr<Bytes> EncodeClaimsDirect(const AirClaims& claims);
 
 // CLAIMS_DECODE: `payload` must be one CBOR map in deterministic encoding
 // with no duplicate keys, only the keys of the claim table, every required
