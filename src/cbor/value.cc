@@ -100,6 +100,14 @@ const Array& Value::array() const {
   assert(is_array());
   return items_;
 }
+Bytes& Value::mutable_bytes() {
+  assert(is_bytes());
+  return bytes_;
+}
+std::string& Value::mutable_text() {
+  assert(is_text());
+  return text_;
+}
 Array& Value::mutable_array() {
   assert(is_array());
   return items_;

@@ -91,7 +91,9 @@ class Value {
   uint64_t unsigned_value() const;
   uint64_t negative_arg() const;
   const Bytes& bytes() const;
+  Bytes& mutable_bytes();  // e.g. to move a decoded byte string out
   const std::string& text() const;
+  std::string& mutable_text();
   const Array& array() const;
   Array& mutable_array();
   const MapEntries& map() const;

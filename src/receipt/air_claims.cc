@@ -65,35 +65,44 @@ constexpr size_t kMaxPrintable = 64;
 // that is rejected before it costs memory.
 constexpr size_t kMaxPayloadItems = 512;
 
-using Slots = std::array<const cbor::Value*, kClaimCount>;
-using MeasurementSlots = std::array<const cbor::Value*, kMeasurementCount>;
+// Slots point into the decoded map; the Read* helpers move the values out.
+using Slots = std::array<cbor::Value*, kClaimCount>;
+using MeasurementSlots = std::array<cbor::Value*, kMeasurementCount>;
+
+// The name of a claim in codes: `prefix` + `name` (the prefix is
+// "enclave_measurements." inside that map). Built only when a rule fails.
+struct ClaimName {
+  std::string_view name;
+  std::string_view prefix = {};
+  std::string str() const { return std::string(prefix) + std::string(name); }
+};
 
 Finding WrongType(const std::string& name) {
   return Violation("WRONG_TYPE:" + name, name + " has the wrong CBOR type");
 }
 
-Finding ReadText(const cbor::Value& value, const std::string& name, std::string* out) {
-  if (!value.is_text()) return WrongType(name);
-  *out = value.text();
+Finding ReadText(cbor::Value& value, ClaimName name, std::string* out) {
+  if (!value.is_text()) return WrongType(name.str());
+  *out = std::move(value.mutable_text());
   return Holds();
 }
 
-Finding ReadBytes(const cbor::Value& value, const std::string& name, Bytes* out) {
-  if (!value.is_bytes()) return WrongType(name);
-  *out = value.bytes();
+Finding ReadBytes(cbor::Value& value, ClaimName name, Bytes* out) {
+  if (!value.is_bytes()) return WrongType(name.str());
+  *out = std::move(value.mutable_bytes());
   return Holds();
 }
 
-Finding ReadUint(const cbor::Value& value, const std::string& name, uint64_t* out) {
-  if (!value.is_unsigned()) return WrongType(name);
+Finding ReadUint(const cbor::Value& value, ClaimName name, uint64_t* out) {
+  if (!value.is_unsigned()) return WrongType(name.str());
   *out = value.unsigned_value();
   return Holds();
 }
 
 // Places each entry of the claims map in its slot; unknown keys fail.
-Finding SlotClaims(const cbor::Value& map, Slots* slots) {
+Finding SlotClaims(cbor::Value& map, Slots* slots) {
   slots->fill(nullptr);
-  for (const auto& [key, value] : map.map()) {
+  for (auto& [key, value] : map.mutable_map()) {
     StatusOr<int64_t> number = key.AsInt64();
     if (!number.ok()) return Violation("UNKNOWN_CLAIM", "claim key is not a known integer");
     auto it = std::find_if(kClaims.begin(), kClaims.end(),
@@ -113,9 +122,9 @@ Finding SlotClaims(const cbor::Value& map, Slots* slots) {
   return Holds();
 }
 
-Finding SlotMeasurements(const cbor::Value& map, MeasurementSlots* slots) {
+Finding SlotMeasurements(cbor::Value& map, MeasurementSlots* slots) {
   slots->fill(nullptr);
-  for (const auto& [key, value] : map.map()) {
+  for (auto& [key, value] : map.mutable_map()) {
     auto it = kMeasurementKeys.end();
     if (key.is_text()) it = std::find(kMeasurementKeys.begin(), kMeasurementKeys.end(), key.text());
     if (it == kMeasurementKeys.end()) {
@@ -136,24 +145,28 @@ Finding SlotMeasurements(const cbor::Value& map, MeasurementSlots* slots) {
   return Holds();
 }
 
-Finding ReadOptionalPcr(const cbor::Value* value, Measurement which, std::optional<Bytes>* out) {
-  if (value == nullptr) return Holds();
-  out->emplace();
-  return ReadBytes(*value, std::string("enclave_measurements.") + kMeasurementKeys[which],
-                   &**out);
+constexpr std::string_view kMeasurementPrefix = "enclave_measurements.";
+
+ClaimName MeasurementName(Measurement which) {
+  return {kMeasurementKeys[which], kMeasurementPrefix};
 }
 
-Finding ReadMeasurements(const cbor::Value& value, AirMeasurements* out) {
+Finding ReadOptionalPcr(cbor::Value* value, Measurement which, std::optional<Bytes>* out) {
+  if (value == nullptr) return Holds();
+  out->emplace();
+  return ReadBytes(*value, MeasurementName(which), &**out);
+}
+
+Finding ReadMeasurements(cbor::Value& value, AirMeasurements* out) {
   if (!value.is_map()) return WrongType("enclave_measurements");
   MeasurementSlots slots;
   Finding found = SlotMeasurements(value, &slots);
   if (!found.ok()) return found;
-  const std::string prefix = "enclave_measurements.";
   std::array<Finding, 7> steps = {
-      ReadText(*slots[kType], prefix + kMeasurementKeys[kType], &out->type),
-      ReadBytes(*slots[kPcr0], prefix + kMeasurementKeys[kPcr0], &out->pcr0),
-      ReadBytes(*slots[kPcr1], prefix + kMeasurementKeys[kPcr1], &out->pcr1),
-      ReadBytes(*slots[kPcr2], prefix + kMeasurementKeys[kPcr2], &out->pcr2),
+      ReadText(*slots[kType], MeasurementName(kType), &out->type),
+      ReadBytes(*slots[kPcr0], MeasurementName(kPcr0), &out->pcr0),
+      ReadBytes(*slots[kPcr1], MeasurementName(kPcr1), &out->pcr1),
+      ReadBytes(*slots[kPcr2], MeasurementName(kPcr2), &out->pcr2),
       ReadOptionalPcr(slots[kPcr3], kPcr3, &out->pcr3),
       ReadOptionalPcr(slots[kPcr4], kPcr4, &out->pcr4),
       ReadOptionalPcr(slots[kPcr8], kPcr8, &out->pcr8),
@@ -166,7 +179,7 @@ Finding ReadMeasurements(const cbor::Value& value, AirMeasurements* out) {
 
 // Reads every slotted claim into `claims` and returns the first type error.
 Finding ReadClaims(const Slots& s, AirClaims* c, std::string* profile) {
-  auto name = [](Claim claim) { return std::string(kClaims[claim].name); };
+  auto name = [](Claim claim) { return ClaimName{kClaims[claim].name}; };
   std::array<Finding, 16> steps = {
       ReadText(*s[kIss], name(kIss), &c->iss),
       ReadUint(*s[kIat], name(kIat), &c->iat),
