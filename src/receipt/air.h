@@ -97,6 +97,7 @@ struct AirClaims {
   std::string security_mode{};       // "production" or "evaluation"
   // "sha256-single", "sha256-concat" or "sha256-manifest".
   std::optional<std::string> model_hash_scheme{};
+  friend bool operator==(const AirClaims&, const AirClaims&) = default;
 };
 
 // The payload: the claims as a deterministically encoded CBOR map.

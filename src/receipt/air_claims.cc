@@ -327,6 +327,170 @@ void WriteMeasurements(const AirMeasurements& m, DirectWriter* w) {
   w->Text(m.type);
 }
 
+// Reads the one shape of a valid claims payload: shortest-form heads,
+// definite lengths, claim keys in the claim table's (= deterministic) order
+// with no repeats, measurement keys in deterministic order, the right major
+// type for every value, valid UTF-8, nothing after the map. Every payload it
+// accepts is one the strict tree decode accepts with the same values;
+// anything else makes it return false, and the tree decode gives the verdict.
+class CanonicalClaimsReader {
+ public:
+  explicit CanonicalClaimsReader(ByteSpan in) : in_(in) {}
+
+  bool Read(AirClaims* c, std::string* profile) {
+    uint64_t entries;
+    if (in_.remaining() > kAirMaxReceiptSize || !Expect(5, &entries)) return false;
+    if (entries > kClaimCount) return false;
+    std::array<bool, kClaimCount> seen{};
+    size_t next = 0;  // claims before this index are behind us
+    for (uint64_t i = 0; i < entries; ++i) {
+      uint8_t major;
+      uint64_t arg;
+      if (!Head(&major, &arg)) return false;
+      while (next < kClaimCount && !KeyIs(kClaims[next].key, major, arg)) ++next;
+      if (next == kClaimCount) return false;  // unknown, repeated or out of order
+      seen[next] = true;
+      if (!Value(static_cast<Claim>(next++), c, profile)) return false;
+    }
+    for (size_t i = 0; i < kClaimCount; ++i) {
+      if (kClaims[i].required && !seen[i]) return false;
+    }
+    return in_.empty();
+  }
+
+ private:
+  static bool KeyIs(int64_t key, uint8_t major, uint64_t arg) {
+    if (key >= 0) return major == 0 && arg == static_cast<uint64_t>(key);
+    return major == 1 && arg == static_cast<uint64_t>(-1 - key);
+  }
+
+  bool Value(Claim claim, AirClaims* c, std::string* profile) {
+    switch (claim) {
+      case kIss: return Text(&c->iss);
+      case kIat: return Expect(0, &c->iat);
+      case kCti: return ByteString(&c->cti);
+      case kNonce: return ByteString(&c->eat_nonce.emplace());
+      case kProfile: return Text(profile);
+      case kModelId: return Text(&c->model_id);
+      case kModelVersion: return Text(&c->model_version);
+      case kModelHash: return ByteString(&c->model_hash);
+      case kRequestHash: return ByteString(&c->request_hash);
+      case kResponseHash: return ByteString(&c->response_hash);
+      case kAttestationDocHash: return ByteString(&c->attestation_doc_hash);
+      case kMeasurements: return Measurements(&c->measurements);
+      case kPolicyVersion: return Text(&c->policy_version);
+      case kSequenceNumber: return Expect(0, &c->sequence_number);
+      case kExecutionTimeMs: return Expect(0, &c->execution_time_ms);
+      case kMemoryPeakMb: return Expect(0, &c->memory_peak_mb);
+      case kSecurityMode: return Text(&c->security_mode);
+      case kModelHashScheme: return Text(&c->model_hash_scheme.emplace());
+      case kClaimCount: break;
+    }
+    return false;
+  }
+
+  // Deterministic order: the 4-byte "pcrN" keys, then "measurement_type".
+  bool Measurements(AirMeasurements* m) {
+    static constexpr std::array<Measurement, kMeasurementCount> kOrder = {
+        kPcr0, kPcr1, kPcr2, kPcr3, kPcr4, kPcr8, kType};
+    uint64_t entries;
+    if (!Expect(5, &entries) || entries > kMeasurementCount) return false;
+    std::array<bool, kMeasurementCount> seen{};
+    size_t next = 0;
+    for (uint64_t i = 0; i < entries; ++i) {
+      ByteSpan key;
+      if (!TextSpan(&key)) return false;
+      while (next < kOrder.size() && AsString(key) != kMeasurementKeys[kOrder[next]]) ++next;
+      if (next == kOrder.size()) return false;
+      const Measurement which = kOrder[next++];
+      seen[which] = true;
+      bool ok = false;
+      switch (which) {
+        case kType: ok = Text(&m->type); break;
+        case kPcr0: ok = ByteString(&m->pcr0); break;
+        case kPcr1: ok = ByteString(&m->pcr1); break;
+        case kPcr2: ok = ByteString(&m->pcr2); break;
+        case kPcr3: ok = ByteString(&m->pcr3.emplace()); break;
+        case kPcr4: ok = ByteString(&m->pcr4.emplace()); break;
+        case kPcr8: ok = ByteString(&m->pcr8.emplace()); break;
+        case kMeasurementCount: break;
+      }
+      if (!ok) return false;
+    }
+    for (size_t i = 0; i < kRequiredMeasurements; ++i) {
+      if (!seen[i]) return false;
+    }
+    return true;
+  }
+
+  static std::string_view AsString(ByteSpan s) {
+    return {reinterpret_cast<const char*>(s.data()), s.size()};
+  }
+
+  // A head whose argument is in shortest form; no indefinite lengths.
+  bool Head(uint8_t* major, uint64_t* arg) {
+    uint8_t initial;
+    if (!in_.ReadU8(&initial).ok()) return false;
+    *major = initial >> 5;
+    const uint8_t info = initial & 0x1f;
+    if (info < 24) {
+      *arg = info;
+      return true;
+    }
+    if (info == 24) {
+      uint8_t v;
+      if (!in_.ReadU8(&v).ok()) return false;
+      *arg = v;
+      return v >= 24;
+    }
+    if (info == 25) {
+      uint16_t v;
+      if (!in_.ReadU16Be(&v).ok()) return false;
+      *arg = v;
+      return v > 0xff;
+    }
+    if (info == 26) {
+      uint32_t v;
+      if (!in_.ReadU32Be(&v).ok()) return false;
+      *arg = v;
+      return v > 0xffff;
+    }
+    if (info == 27) {
+      uint64_t v;
+      if (!in_.ReadU64Be(&v).ok()) return false;
+      *arg = v;
+      return v > 0xffffffff;
+    }
+    return false;
+  }
+
+  bool Expect(uint8_t major, uint64_t* arg) {
+    uint8_t got;
+    return Head(&got, arg) && got == major;
+  }
+
+  bool Span(uint8_t major, ByteSpan* out) {
+    uint64_t size;
+    return Expect(major, &size) && size <= in_.remaining() &&
+           in_.ReadSpan(static_cast<size_t>(size), out).ok();
+  }
+  bool TextSpan(ByteSpan* out) { return Span(3, out) && cbor::IsValidUtf8(*out); }
+  bool Text(std::string* out) {
+    ByteSpan text;
+    if (!TextSpan(&text)) return false;
+    out->assign(AsString(text));
+    return true;
+  }
+  bool ByteString(Bytes* out) {
+    ByteSpan bytes;
+    if (!Span(2, &bytes)) return false;
+    out->assign(bytes.begin(), bytes.end());
+    return true;
+  }
+
+  ByteReader in_;
+};
+
 }  // namespace
 
 std::string Printable(std::string_view text) {
@@ -402,7 +566,7 @@ StatusOr<Bytes> EncodeClaimsDirect(const AirClaims& c) {
   return w.Finish();
 }
 
-Finding DecodeClaims(ByteSpan payload, AirClaims* claims, std::string* profile) {
+Finding DecodeClaimsWithTree(ByteSpan payload, AirClaims* claims, std::string* profile) {
   cbor::DecodeOptions options{.max_depth = 4,
                               .max_items = kMaxPayloadItems,
                               .max_size = kAirMaxReceiptSize,
@@ -431,6 +595,19 @@ Finding DecodeClaims(ByteSpan payload, AirClaims* claims, std::string* profile) 
   found = ReadClaims(slots, &decoded, profile);
   if (!found.ok()) return found;
   found = CheckClaimFields(decoded);
+  if (!found.ok()) return found;
+  *claims = std::move(decoded);
+  return Holds();
+}
+
+Finding DecodeClaims(ByteSpan payload, AirClaims* claims, std::string* profile) {
+  AirClaims decoded;
+  std::string decoded_profile;
+  if (!CanonicalClaimsReader(payload).Read(&decoded, &decoded_profile)) {
+    return DecodeClaimsWithTree(payload, claims, profile);
+  }
+  *profile = std::move(decoded_profile);
+  Finding found = CheckClaimFields(decoded);
   if (!found.ok()) return found;
   *claims = std::move(decoded);
   return Holds();

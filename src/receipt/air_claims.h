@@ -53,7 +53,15 @@ StatusOr<Bytes> EncodeClaimsDirect(const AirClaims& claims);
 // with no duplicate keys, only the keys of the claim table, every required
 // claim, the right CBOR types, and field values within CheckClaimFields.
 // On success fills *claims and *profile (checked later, by EAT_PROFILE).
+//
+// Payloads of the valid shape are read in one pass without a cbor::Value
+// tree (CanonicalClaimsReader); any other
+// payload goes to DecodeClaimsWithTree, which gives every failure code.
 Finding DecodeClaims(ByteSpan payload, AirClaims* claims, std::string* profile);
+
+// The reference decode: strict cbor::Decode to a tree, then the same rules.
+// DecodeClaims must agree with it on every payload (air_encode_test.cc).
+Finding DecodeClaimsWithTree(ByteSpan payload, AirClaims* claims, std::string* profile);
 
 // Sizes and bounds of individual fields: text lengths, iat != 0, cti 16
 // bytes, hashes 32 bytes, eat_nonce 8..64 bytes.

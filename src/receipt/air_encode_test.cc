@@ -3,6 +3,11 @@
 // fail where that fails. Variants cover optional claims present and absent,
 // every measurement type and PCR combination, integer head boundaries, long
 // and non-ASCII texts, and invalid UTF-8.
+//
+// DecodeClaims (one-pass reader, tree decode as fallback) against
+// DecodeClaimsWithTree: the same finding, claims and profile for each of
+// those payloads and for every one-byte change, insertion, deletion and
+// truncation of a valid one.
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -39,6 +44,17 @@ AirClaims BaseClaims() {
   return c;
 }
 
+void ExpectSameDecode(ByteSpan payload, const std::string& what) {
+  AirClaims fast, tree;
+  std::string fast_profile = "unset", tree_profile = "unset";
+  internal::Finding a = internal::DecodeClaims(payload, &fast, &fast_profile);
+  internal::Finding b = internal::DecodeClaimsWithTree(payload, &tree, &tree_profile);
+  ASSERT_EQ(a.code, b.code) << what;
+  EXPECT_EQ(a.detail, b.detail) << what;
+  EXPECT_EQ(fast_profile, tree_profile) << what;
+  EXPECT_TRUE(fast == tree) << what;
+}
+
 void ExpectSameBytes(const AirClaims& claims, const std::string& what) {
   StatusOr<Bytes> reference = cbor::Encode(internal::ClaimsToValue(claims));
   StatusOr<Bytes> direct = internal::EncodeClaimsDirect(claims);
@@ -48,6 +64,7 @@ void ExpectSameBytes(const AirClaims& claims, const std::string& what) {
     return;
   }
   EXPECT_EQ(*reference, *direct) << what;
+  ExpectSameDecode(*direct, what);
 }
 
 // Every combination of the optional claims and PCRs, for each type.
@@ -126,6 +143,55 @@ TEST(AirEncodeDirect, NonAsciiAndInvalidUtf8) {
       EXPECT_EQ(direct.status().code(), StatusCode::kInvalidArgument);
       ExpectSameBytes(b, "invalid utf8 field " + std::to_string(f));
     }
+  }
+}
+
+TEST(AirDecodeDirect, ValidPayloadsDecodeWithoutTheTree) {
+  AirClaims c = BaseClaims();
+  c.eat_nonce = Bytes(32, 9);
+  c.model_hash_scheme = "sha256-manifest";
+  Bytes payload = internal::EncodeClaimsDirect(c).value();
+  AirClaims got;
+  std::string profile;
+  ASSERT_TRUE(internal::DecodeClaims(payload, &got, &profile).ok());
+  EXPECT_TRUE(got == c);
+  EXPECT_EQ(profile, kAirProfile);
+}
+
+// Every one-byte change, insertion, deletion and truncation of valid
+// payloads (with and without the optional claims and PCRs) must get the
+// tree decode's verdict, whichever path gives it.
+TEST(AirDecodeDirect, MutatedPayloadsAgreeWithTheTreeDecode) {
+  AirClaims full = BaseClaims();
+  full.eat_nonce = Bytes(8, 9);
+  full.model_hash_scheme = "sha256-single";
+  full.measurements.pcr3 = Bytes(48, 10);
+  full.measurements.pcr4 = Bytes(48, 11);
+  full.measurements.pcr8 = Bytes(48, 12);
+  // Heads of each major type, shortest-form edges, indefinite, 0xff.
+  const uint8_t kValues[] = {0x00, 0x01, 0x18, 0x1b, 0x1f, 0x3a, 0x40, 0x5f, 0x64, 0xa1, 0xc0, 0xff};
+  for (const AirClaims& claims : {BaseClaims(), full}) {
+    const Bytes payload = internal::EncodeClaimsDirect(claims).value();
+    for (size_t i = 0; i < payload.size(); ++i) {
+      const std::string at = " at " + std::to_string(i);
+      for (uint8_t v : kValues) {
+        Bytes changed = payload;
+        changed[i] = v;
+        ExpectSameDecode(changed, "set " + std::to_string(v) + at);
+        changed[i] = payload[i] ^ v;
+        ExpectSameDecode(changed, "xor " + std::to_string(v) + at);
+        Bytes inserted = payload;
+        inserted.insert(inserted.begin() + static_cast<std::ptrdiff_t>(i), v);
+        ExpectSameDecode(inserted, "insert " + std::to_string(v) + at);
+      }
+      Bytes erased = payload;
+      erased.erase(erased.begin() + static_cast<std::ptrdiff_t>(i));
+      ExpectSameDecode(erased, "erase" + at);
+      ExpectSameDecode(ByteSpan(payload.data(), i), "truncate" + at);
+    }
+    Bytes trailing = payload;
+    trailing.push_back(0x00);
+    ExpectSameDecode(trailing, "trailing byte");
   }
 }
 
