@@ -55,8 +55,8 @@ StatusOr<Bytes> EncodeClaimsDirect(const AirClaims& claims);
 // On success fills *claims and *profile (checked later, by EAT_PROFILE).
 //
 // Payloads of the valid shape are read in one pass without a cbor::Value
-// tree (CanonicalClaimsReader); any other
-// payload goes to DecodeClaimsWithTree, which gives every failure code.
+// tree (CanonicalClaimsReader); any other payload goes to
+// DecodeClaimsWithTree, which gives every failure code.
 Finding DecodeClaims(ByteSpan payload, AirClaims* claims, std::string* profile);
 
 // The reference decode: strict cbor::Decode to a tree, then the same rules.
