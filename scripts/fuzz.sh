@@ -29,6 +29,7 @@ declare -A corpus_of=(
   [cms_fuzz]=cms
   [nitro_document_fuzz]=nitro
   [air_receipt_fuzz]=air_receipt_fuzz
+  [air_claims_diff_fuzz]=air_claims_diff
   [frame_fuzz]=frame
   [policy_fuzz]=policy
   [admin_request_fuzz]=admin
