@@ -1,5 +1,6 @@
 #include "crypto/crypto_internal.h"
 
+#include <memory>
 #include <string>
 
 #include <openssl/err.h>
@@ -12,6 +13,30 @@ namespace eml::crypto::internal {
 Status OpenSslError(StatusCode code, std::string_view what) {
   ERR_clear_error();
   return Status(code, std::string(what));
+}
+
+StatusOr<UniqueEvpPkey> ParsePkcs8PrivateKey(ByteSpan der, std::string_view who) {
+  constexpr size_t kMaxPkcs8Size = 1024;  // a P-384 PrivateKeyInfo is ~185 bytes
+  const std::string prefix(who);
+  if (der.empty() || der.size() > kMaxPkcs8Size) {
+    return InvalidArgumentError(prefix + ": PKCS#8 size out of range");
+  }
+  struct P8Deleter {
+    void operator()(PKCS8_PRIV_KEY_INFO* p) const { PKCS8_PRIV_KEY_INFO_free(p); }
+  };
+  const unsigned char* p = der.data();
+  std::unique_ptr<PKCS8_PRIV_KEY_INFO, P8Deleter> p8(
+      d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(der.size())));
+  if (!p8 || p != der.data() + der.size()) {
+    return OpenSslError(StatusCode::kInvalidArgument, prefix + ": malformed PKCS#8 DER");
+  }
+  UniqueEvpPkey pkey(EVP_PKCS82PKEY(p8.get()));
+  if (!pkey) return OpenSslError(StatusCode::kInvalidArgument, prefix + ": PKCS#8 holds no usable key");
+  UniqueEvpPkeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+  if (!check || EVP_PKEY_check(check.get()) != 1) {
+    return OpenSslError(StatusCode::kInvalidArgument, prefix + ": key pair is inconsistent");
+  }
+  return pkey;
 }
 
 Bytes PublicKeySpkiDer(const EVP_PKEY* pkey) {

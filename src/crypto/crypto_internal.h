@@ -31,6 +31,11 @@ using UniqueEvpCipherCtx = std::unique_ptr<EVP_CIPHER_CTX, EvpCipherCtxDeleter>;
 Status OpenSslError(StatusCode code, std::string_view what);
 
 // An ASN1_TIME as Unix seconds; InvalidArgument `error` for a null or bad one.
+// A PKCS#8 PrivateKeyInfo (DER, 1..1024 bytes, nothing after it) as a key
+// whose private and public halves agree (EVP_PKEY_check). InvalidArgument
+// otherwise; messages start with `who` ("ecdsa", "p384").
+StatusOr<UniqueEvpPkey> ParsePkcs8PrivateKey(ByteSpan der, std::string_view who);
+
 StatusOr<int64_t> Asn1TimeToUnixSeconds(const ASN1_TIME* t, std::string_view error);
 
 // DER SubjectPublicKeyInfo of a key; empty on failure.

@@ -35,11 +35,6 @@ struct ParamDeleter { void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p);
 using UniqueBn = std::unique_ptr<BIGNUM, BnDeleter>;
 using UniqueEcdsaSig = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
 
-struct P8Deleter { void operator()(PKCS8_PRIV_KEY_INFO* p) const { PKCS8_PRIV_KEY_INFO_free(p); } };
-using UniqueP8 = std::unique_ptr<PKCS8_PRIV_KEY_INFO, P8Deleter>;
-
-constexpr size_t kMaxPkcs8Size = 1024;  // a P-384 PrivateKeyInfo is ~185 bytes
-
 // Upper bound of an ECDSA DER signature for P-384: SEQUENCE of two 49-byte
 // INTEGERs. Anything larger cannot be a valid signature for our curves.
 constexpr size_t kMaxDerSignatureSize = 2 + 2 * (2 + 49);
@@ -302,23 +297,10 @@ StatusOr<EcdsaPrivateKey> EcdsaPrivateKey::Generate(EcCurve curve) {
 }
 
 StatusOr<EcdsaPrivateKey> EcdsaPrivateKey::FromPkcs8Der(EcCurve curve, ByteSpan der) {
-  if (der.empty() || der.size() > kMaxPkcs8Size) {
-    return InvalidArgumentError("ecdsa: PKCS#8 size out of range");
-  }
-  const unsigned char* p = der.data();
-  UniqueP8 p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(der.size())));
-  if (!p8 || p != der.data() + der.size()) {
-    return OpenSslError(StatusCode::kInvalidArgument, "ecdsa: malformed PKCS#8 DER");
-  }
-  UniqueEvpPkey pkey(EVP_PKCS82PKEY(p8.get()));
-  if (!pkey) return OpenSslError(StatusCode::kInvalidArgument, "ecdsa: PKCS#8 holds no usable key");
+  ASSIGN_OR_RETURN(UniqueEvpPkey pkey, internal::ParsePkcs8PrivateKey(der, "ecdsa"));
   StatusOr<EcCurve> key_curve = CurveOf(pkey.get(), "ecdsa: PKCS#8 key");
   if (!key_curve.ok() || *key_curve != curve) {
     return InvalidArgumentError("ecdsa: PKCS#8 key is not on the expected curve");
-  }
-  UniqueEvpPkeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
-  if (!check || EVP_PKEY_check(check.get()) != 1) {
-    return OpenSslError(StatusCode::kInvalidArgument, "ecdsa: key pair is inconsistent");
   }
   ASSIGN_OR_RETURN(Bytes point, ExportPoint(curve, pkey.get()));
   ASSIGN_OR_RETURN(EcdsaPublicKey public_key, EcdsaPublicKey::FromUncompressedPoint(curve, point));

@@ -68,7 +68,6 @@ using UniqueSig = std::unique_ptr<ECDSA_SIG, SigDeleter>;
 using UniqueP8 = std::unique_ptr<PKCS8_PRIV_KEY_INFO, P8Deleter>;
 
 constexpr size_t kP384FieldSize = 48;
-constexpr size_t kMaxPkcs8Size = 1024;      // a P-384 PrivateKeyInfo is ~185 bytes
 constexpr size_t kMaxNameSize = 64;         // ub-common-name, ub-organization-name
 constexpr int64_t kMaxUnixTime = 253402300799;  // 9999-12-31T23:59:59Z
 constexpr int kMaxPathLength = 8;
@@ -264,21 +263,8 @@ StatusOr<P384PrivateKey> P384PrivateKey::Generate() {
 }
 
 StatusOr<P384PrivateKey> P384PrivateKey::FromPkcs8Der(ByteSpan der) {
-  if (der.empty() || der.size() > kMaxPkcs8Size) {
-    return InvalidArgumentError("p384: PKCS#8 size out of range");
-  }
-  const unsigned char* p = der.data();
-  UniqueP8 p8(d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(der.size())));
-  if (!p8 || p != der.data() + der.size()) {
-    return OpenSslError(StatusCode::kInvalidArgument, "p384: malformed PKCS#8 DER");
-  }
-  UniqueEvpPkey pkey(EVP_PKCS82PKEY(p8.get()));
-  if (!pkey) return OpenSslError(StatusCode::kInvalidArgument, "p384: PKCS#8 holds no usable key");
+  ASSIGN_OR_RETURN(UniqueEvpPkey pkey, internal::ParsePkcs8PrivateKey(der, "p384"));
   RETURN_IF_ERROR(CheckP384(pkey.get()));
-  UniqueEvpPkeyCtx check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
-  if (!check || EVP_PKEY_check(check.get()) != 1) {
-    return OpenSslError(StatusCode::kInvalidArgument, "p384: key pair is inconsistent");
-  }
   return P384KeyAccess::Wrap(std::move(pkey));
 }
 
