@@ -30,7 +30,8 @@ inline constexpr size_t kMaxAttestFieldSize = 1024;
 class EvidenceProvider {
  public:
   virtual ~EvidenceProvider() = default;
-  // The evidence format: "nitro" (the dev provider speaks it too).
+  // The evidence format: "nitro" (the NSM, its simulator and the dev
+  // provider), or "tdx" / "snp" (a TEE envelope, attest/tsm.h).
   virtual std::string_view platform() const = 0;
   // True for development evidence that must never satisfy a production policy.
   virtual bool evaluation() const = 0;

@@ -49,15 +49,12 @@ std::optional<Bytes> VerifySnp(const TeeEnvelope& envelope, const TeeVerifyOptio
                        .allow_debug = false,
                        .allow_migration_agent = false};
   if (!envelope.aux.empty()) {
-    StatusOr<std::vector<SnpCertTableEntry>> table = ParseSnpCertTable(envelope.aux);
-    if (!table.ok()) {
-      out->report.Fail(kSnpCheckCollateral, table.status());
+    StatusOr<std::vector<Bytes>> chain = SnpChainFromAuxblob(envelope.aux);
+    if (!chain.ok()) {
+      out->report.Fail(kSnpCheckCollateral, chain.status());
       return std::nullopt;
     }
-    for (SnpCertTableEntry& entry : *table) {
-      // Other entries a host may add (a CRL, say) are not certificates of the chain.
-      if (entry.kind != kSnpCertKindUnknown) snp.chain_der.push_back(std::move(entry.der));
-    }
+    for (Bytes& der : *chain) snp.chain_der.push_back(std::move(der));
   }
   if (snp.chain_der.size() > kSnpMaxCollateral) {
     out->report.Fail(kSnpCheckCollateral,
@@ -105,6 +102,27 @@ StatusOr<std::map<uint32_t, Bytes>> UnverifiedTeeMeasurements(ByteSpan envelope)
   return SnpMeasurements(report);
 }
 
+StatusOr<std::vector<Bytes>> SnpChainFromAuxblob(ByteSpan auxblob) {
+  ASSIGN_OR_RETURN(std::vector<SnpCertTableEntry> table, ParseSnpCertTable(auxblob));
+  std::vector<Bytes> chain;
+  for (SnpCertTableEntry& entry : table) {
+    if (entry.kind != kSnpCertKindUnknown) chain.push_back(std::move(entry.der));
+  }
+  return chain;
+}
+
+void AddTeeReportDataCheck(const TeeEnvelope& envelope, ByteSpan report_data,
+                           EvidenceReport* report) {
+  if (!report->verified()) {
+    report->NotRun(kCheckTeeReportData, "the checks before it");
+  } else if (Status bound = CheckTeeReportData(envelope, report_data); !bound.ok()) {
+    report->Fail(kCheckTeeReportData, bound);
+  } else {
+    report->Pass(kCheckTeeReportData,
+                 "REPORTDATA binds the envelope's public_key, user_data and nonce");
+  }
+}
+
 StatusOr<TeeVerification> VerifyTeeEvidence(ByteSpan evidence, std::string_view platform,
                                             const TeeVerifyOptions& options) {
   ASSIGN_OR_RETURN(TeePlatform expected, PlatformOf(platform));
@@ -130,14 +148,7 @@ StatusOr<TeeVerification> VerifyTeeEvidence(ByteSpan evidence, std::string_view 
                                          ? VerifyTdx(*envelope, options, &out, &error)
                                          : VerifySnp(*envelope, options, &out, &error);
   if (!error.ok()) return error;
-  if (!report_data) {
-    out.report.NotRun(kCheckTeeReportData, platform == "tdx" ? "the TDX quote" : "the SNP report");
-  } else if (Status bound = CheckTeeReportData(*envelope, *report_data); !bound.ok()) {
-    out.report.Fail(kCheckTeeReportData, bound);
-  } else {
-    out.report.Pass(kCheckTeeReportData,
-                    "REPORTDATA binds the envelope's public_key, user_data and nonce");
-  }
+  AddTeeReportDataCheck(*envelope, report_data.value_or(Bytes()), &out.report);
   out.envelope = std::move(envelope).value();
   return out;
 }

@@ -70,6 +70,17 @@ struct TeeVerification {
   bool verified() const { return report.verified(); }
 };
 
+// The chain certificates (VCEK/VLEK, ASK, ARK; DER) of an SNP auxblob
+// certificate table; entries of unknown kind (a host's CRL, say) are skipped.
+// ParseSnpCertTable's errors.
+StatusOr<std::vector<Bytes>> SnpChainFromAuxblob(ByteSpan auxblob);
+
+// Appends TEE_REPORT_DATA to `report`: NOT_RUN unless every check so far
+// passed (`report_data` then comes from the verified quote or report),
+// else whether it equals TeeReportData of the envelope's fields.
+void AddTeeReportDataCheck(const TeeEnvelope& envelope, ByteSpan report_data,
+                           EvidenceReport* report);
+
 // `platform` is "tdx" or "snp" (InvalidArgument otherwise, and for invalid
 // options); hostile evidence gives a report whose verified() is false.
 StatusOr<TeeVerification> VerifyTeeEvidence(ByteSpan evidence, std::string_view platform,

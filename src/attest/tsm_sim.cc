@@ -1,5 +1,6 @@
 #include "attest/tsm_sim.h"
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -9,6 +10,9 @@
 
 namespace eml::attest {
 namespace {
+
+// Makes the quote/report for a 64-byte REPORTDATA.
+using TsmQuoteFunction = std::function<StatusOr<Bytes>(ByteSpan report_data)>;
 
 class SimulatedFs final : public TsmFs {
  public:
@@ -124,11 +128,6 @@ constexpr char kSimulatedRoot[] = "/simulated/sys/kernel/config/tsm/report";
 
 }  // namespace
 
-std::unique_ptr<TsmFs> SimulatedTsmFs(std::string root, TeePlatform platform,
-                                      TsmQuoteFunction quote, Bytes aux) {
-  return std::make_unique<SimulatedFs>(std::move(root), platform, std::move(quote), std::move(aux));
-}
-
 StatusOr<std::unique_ptr<EvidenceProvider>> CreateSimulatedTsmProvider(
     TeePlatform platform, const std::string& dir, std::map<uint32_t, Bytes> measurements) {
   TsmQuoteFunction quote;
@@ -150,7 +149,7 @@ StatusOr<std::unique_ptr<EvidenceProvider>> CreateSimulatedTsmProvider(
   TsmProviderOptions options;
   options.platform = platform;
   options.root = kSimulatedRoot;
-  options.fs = SimulatedTsmFs(kSimulatedRoot, platform, std::move(quote), std::move(aux));
+  options.fs = std::make_unique<SimulatedFs>(kSimulatedRoot, platform, std::move(quote), std::move(aux));
   options.evaluation = true;
   return CreateTsmProvider(std::move(options));
 }

@@ -18,7 +18,6 @@
 #ifndef EML_ATTEST_TSM_SIM_H_
 #define EML_ATTEST_TSM_SIM_H_
 
-#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -28,13 +27,6 @@
 #include "core/status.h"
 
 namespace eml::attest {
-
-// Makes the quote/report for a 64-byte REPORTDATA.
-using TsmQuoteFunction = std::function<StatusOr<Bytes>(ByteSpan report_data)>;
-
-// A TsmFs rooted at `root` for `platform`; `aux` is the auxblob (SNP only).
-std::unique_ptr<TsmFs> SimulatedTsmFs(std::string root, TeePlatform platform,
-                                      TsmQuoteFunction quote, Bytes aux = {});
 
 // A configfs-tsm provider (CreateTsmProvider over SimulatedTsmFs) backed by
 // the simulator whose synthetic keys are in `dir` (for TDX the tdx_sim

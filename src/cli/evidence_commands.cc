@@ -207,7 +207,7 @@ int64_t AtOrNow(const VerifyArgs& args) {
 
 // A quote/report file, or a TEE envelope holding one (the evidence.cbor of
 // an `eml infer` bundle). For an envelope the report gains two checks:
-// TEE_ENVELOPE first, TEE_REPORT_DATA last (AddReportDataCheck).
+// TEE_ENVELOPE first, TEE_REPORT_DATA last (attest::AddTeeReportDataCheck).
 struct TeeInput {
   Bytes report;
   std::optional<attest::TeeEnvelope> envelope;
@@ -236,19 +236,6 @@ StatusOr<TeeInput> ReadTeeInput(const VerifyArgs& args, size_t max_report_size,
   return in;
 }
 
-void AddReportDataCheck(const TeeInput& in, ByteSpan verified_report_data,
-                        attest::EvidenceReport* report) {
-  if (!in.envelope) return;
-  if (!report->verified()) {
-    report->NotRun(attest::kCheckTeeReportData, "the checks above");
-  } else if (Status s = attest::CheckTeeReportData(*in.envelope, verified_report_data); !s.ok()) {
-    report->Fail(attest::kCheckTeeReportData, s);
-  } else {
-    report->Pass(attest::kCheckTeeReportData,
-                 "REPORTDATA binds the envelope's public_key, user_data and nonce");
-  }
-}
-
 Status RunVerifyTdx(const VerifyArgs& args, const std::vector<Bytes>& roots) {
   if (args.collateral.size() != 1) {
     return NotFoundError("evidence: --platform tdx needs exactly one --collateral "
@@ -264,7 +251,10 @@ Status RunVerifyTdx(const VerifyArgs& args, const std::vector<Bytes>& roots) {
   for (const Bytes& root : roots) options.pinned_roots.push_back(root);
   ASSIGN_OR_RETURN(attest::TdxVerification v, attest::VerifyTdxQuote(in.report, collateral, options));
   report.checks.insert(report.checks.end(), v.report.checks.begin(), v.report.checks.end());
-  AddReportDataCheck(in, v.quote ? ByteSpan(v.quote->body.report_data) : ByteSpan(), &report);
+  if (in.envelope) {
+    attest::AddTeeReportDataCheck(
+        *in.envelope, v.quote ? ByteSpan(v.quote->body.report_data) : ByteSpan(), &report);
+  }
   Fields fields;
   fields.emplace_back("judged_at", std::to_string(options.at_unix_seconds));
   if (v.quote) {
@@ -297,11 +287,9 @@ Status RunVerifySnp(const VerifyArgs& args, const std::vector<Bytes>& roots) {
     for (Bytes& cert : certs) options.chain_der.push_back(std::move(cert));
   }
   if (in.envelope && !in.envelope->aux.empty()) {  // the auxblob certificate table
-    StatusOr<std::vector<attest::SnpCertTableEntry>> table = attest::ParseSnpCertTable(in.envelope->aux);
-    if (!table.ok()) return InvalidArgumentError("evidence: auxblob: " + table.status().message());
-    for (attest::SnpCertTableEntry& entry : *table) {
-      if (entry.kind != attest::kSnpCertKindUnknown) options.chain_der.push_back(std::move(entry.der));
-    }
+    StatusOr<std::vector<Bytes>> chain = attest::SnpChainFromAuxblob(in.envelope->aux);
+    if (!chain.ok()) return InvalidArgumentError("evidence: auxblob: " + chain.status().message());
+    for (Bytes& der : *chain) options.chain_der.push_back(std::move(der));
   }
   if (options.chain_der.empty()) {
     return NotFoundError("evidence: --platform snp needs --collateral (VCEK or VLEK, "
@@ -309,7 +297,10 @@ Status RunVerifySnp(const VerifyArgs& args, const std::vector<Bytes>& roots) {
   }
   ASSIGN_OR_RETURN(attest::SnpVerification v, attest::VerifySnpReport(in.report, options));
   report.checks.insert(report.checks.end(), v.report.checks.begin(), v.report.checks.end());
-  AddReportDataCheck(in, v.parsed ? ByteSpan(v.parsed->report_data) : ByteSpan(), &report);
+  if (in.envelope) {
+    attest::AddTeeReportDataCheck(
+        *in.envelope, v.parsed ? ByteSpan(v.parsed->report_data) : ByteSpan(), &report);
+  }
   Fields fields;
   fields.emplace_back("judged_at", std::to_string(options.at_unix_seconds));
   if (v.product != attest::SnpProduct::kUnknown) {
